@@ -1,0 +1,30 @@
+"""Command line of the course tooling: ``python -m course <command> [args]``."""
+import argparse
+import importlib
+import sys
+
+#: Each command is the ``main(argv)`` of a module, imported only when used
+#: (so that ``data`` does not pay for importing torch).
+COMMANDS = {
+    "data": ("course.data", "make data/ and copy it into each assignment"),
+    "weights": ("course.weights", "place and verify pretrained weights in the torch cache"),
+}
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(
+        prog="python -m course",
+        usage="%(prog)s {" + ",".join(COMMANDS) + "} [args...]",
+        description="Course tooling.",
+        epilog="\n".join(f"  {name:10} {help}" for name, (_, help) in COMMANDS.items()),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("command", choices=COMMANDS, help="see below; `<command> --help` for its options")
+    parser.add_argument("args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    module = importlib.import_module(COMMANDS[args.command][0])
+    return module.main(args.args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
