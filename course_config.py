@@ -6,6 +6,7 @@ the nbgrader settings (``nbgrader_config.py`` only forwards to
 :func:`configure_nbgrader`, so plain ``nbgrader`` commands typed in the
 repository root use this file).
 """
+import importlib.util
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -49,7 +50,9 @@ def configure_nbgrader(c):
     c.Execute.kernel_manager_class = "course.sandbox.SandboxedKernelManager"
     c.SandboxedKernelManager.sandbox = SANDBOX
     c.SandboxedKernelManager.memory_limit = KERNEL_MEMORY_LIMIT_BYTES
-    c.SandboxedKernelManager.readable_paths = [str(ROOT / "graders"), str(DATA_DIR)]
+    # The kernel imports graders (and graders reads its data) from wherever it is installed.
+    graders_dir = Path(importlib.util.find_spec("graders").origin).parent
+    c.SandboxedKernelManager.readable_paths = [str(graders_dir), str(graders_dir.parent / "data")]
 
     from nbgrader.converters.autograde import Autograde
 
@@ -57,5 +60,5 @@ def configure_nbgrader(c):
 
     c.Autograde.autograde_preprocessors = [
         SurviveKernelDeath if p.__name__ == "Execute" else p
-        for p in Autograde.autograde_preprocessors.default_value
+        for p in Autograde.class_traits()["autograde_preprocessors"].default()
     ]

@@ -6,6 +6,8 @@ import sys
 #: Each command is the ``main(argv)`` of a module, imported only when used
 #: (so that ``data`` does not pay for importing torch).
 COMMANDS = {
+    "demo": ("course.demo", "generate releases, grade the sample submissions, print grades"),
+    "sync": ("course.notebooks", "regenerate each source .ipynb from its MyST twin (.md)"),
     "data": ("course.data", "make data/ and copy it into each assignment"),
     "weights": ("course.weights", "place and verify pretrained weights in the torch cache"),
 }

@@ -1,0 +1,83 @@
+"""The full demonstration: releases, sample submissions, grading, feedback, reports.
+
+It works in a separate course directory (``demo/`` by default), a copy of
+this course's sources, so an instructor's real gradebook is never touched.
+Each sample states which points it must lose; the demonstration fails if
+grading disagrees.
+"""
+import argparse
+import filecmp
+import time
+from pathlib import Path
+
+import course_config
+
+from . import pipeline, samples
+
+def _release_differences(generated, committed):
+    comparison = filecmp.dircmp(generated, committed)
+    return comparison.left_only + comparison.right_only + comparison.diff_files
+
+
+def grade_table(results, max_points):
+    """A text table: one row per student, one column per test cell, and the total."""
+    cells = list(max_points)
+    header = ["student"] + cells + ["total"]
+    rows = [header, ["(max)"] + [f"{max_points[c]:g}" for c in cells] + [f"{sum(max_points.values()):g}"]]
+    for student, scores in sorted(results.items()):
+        rows.append([student] + [f"{scores.get(c, 0):g}" for c in cells] + [f"{sum(scores.values()):g}"])
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    return "\n".join("  ".join(value.rjust(width) for value, width in zip(row, widths)) for row in rows)
+
+
+def run(workdir, assignments=course_config.ASSIGNMENTS, out=print):
+    workdir = pipeline.copy_course(workdir)
+    log = workdir / "nbgrader.log"
+    log.write_text("")
+    problems = []
+    for assignment in assignments:
+        started = time.perf_counter()
+        release = pipeline.generate_release(workdir, assignment, log=log)
+        differences = _release_differences(release, course_config.ROOT / "release" / assignment)
+        if differences:
+            problems.append(f"{assignment}: the committed release differs from a fresh one: {differences}")
+        written = pipeline.write_submissions(workdir, assignment)
+        pipeline.autograde(workdir, assignment, log=log)
+        pipeline.generate_feedback(workdir, assignment, log=log)
+        elapsed = time.perf_counter() - started
+
+        results = pipeline.scores(workdir, assignment)
+        points = pipeline.max_scores(workdir, assignment)
+        out(f"\n== {assignment}: {len(written)} submissions graded in {elapsed:.0f} s ==")
+        out(grade_table(results, points))
+        report = [f"# {assignment}", "", "| student | description | score | expected |", "|---|---|---|---|"]
+        for sample in written:
+            expected = samples.expected_scores(sample, points)
+            got = results.get(sample.student, {})
+            total, wanted = sum(got.values()), sum(expected.values())
+            report.append(f"| {sample.student} | {sample.description} | {total:g} | {wanted:g} |")
+            wrong = {c: (got.get(c), e) for c, e in expected.items() if got.get(c) != e}
+            if wrong:
+                problems.append(f"{assignment}/{sample.student}: cells scored differently than expected "
+                                f"(got, expected): {wrong}")
+        reports = workdir / "reports"
+        reports.mkdir(exist_ok=True)
+        (reports / f"{assignment}.md").write_text("\n".join(report) + "\n\n```\n"
+                                                 + grade_table(results, points) + "\n```\n")
+    pipeline.export(workdir, log=log)
+    out(f"\nFeedback (HTML, one per student): {workdir / 'feedback'}")
+    out(f"Reports: {workdir / 'reports'}   grades: {workdir / 'grades.csv'}   nbgrader log: {log}")
+    return problems
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m course demo", description=__doc__.splitlines()[0])
+    parser.add_argument("--workdir", type=Path, default=course_config.ROOT / "demo",
+                        help="the demonstration course directory (default: ./demo)")
+    parser.add_argument("assignments", nargs="*", default=list(course_config.ASSIGNMENTS))
+    args = parser.parse_args(argv)
+    problems = run(args.workdir, args.assignments)
+    for problem in problems:
+        print(f"PROBLEM: {problem}")
+    print("\nDemonstration " + ("FAILED" if problems else "finished: every sample scored as expected."))
+    return 1 if problems else 0

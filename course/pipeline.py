@@ -1,0 +1,116 @@
+"""Drive nbgrader on a course directory, as an instructor would type it.
+
+Every step is a plain ``nbgrader`` command run in the course root (so its
+``nbgrader_config.py`` applies), and the scores are read back through
+nbgrader's own gradebook API.
+"""
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import nbformat
+
+import course_config
+
+from . import samples
+
+#: What a course directory needs to generate and grade (graders is imported from its installed location).
+COURSE_FILES = ("course_config.py", "nbgrader_config.py", "source", "data")
+
+
+class NbgraderError(RuntimeError):
+    """An nbgrader command failed; the message ends with its log."""
+
+
+def nbgrader(root, *args, log=None):
+    """Run ``nbgrader <args>`` in ``root``; return its log (nbgrader logs to stderr)."""
+    # nbgrader runs `alembic` from PATH: put this environment's scripts first, activated or not.
+    env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
+    result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root, env=env,
+                            capture_output=True, text=True)
+    output = result.stdout + result.stderr
+    if log is not None:
+        with open(log, "a", encoding="utf-8") as stream:
+            stream.write(f"$ nbgrader {' '.join(args)}\n{output}\n")
+    if result.returncode != 0:
+        raise NbgraderError(f"`nbgrader {' '.join(args)}` failed in {root}:\n{output[-4000:]}")
+    return output
+
+
+def copy_course(destination, root=course_config.ROOT):
+    """A fresh course directory with the sources of ``root`` and nothing graded."""
+    destination = Path(destination)
+    destination.mkdir(parents=True, exist_ok=True)
+    for name in COURSE_FILES:
+        source = root / name
+        if source.is_dir():
+            shutil.copytree(source, destination / name, dirs_exist_ok=True,
+                            ignore=shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__"))
+        else:
+            shutil.copy2(source, destination / name)
+    return destination
+
+
+def generate_release(root, assignment, log=None):
+    nbgrader(root, "generate_assignment", assignment, "--force", log=log)
+    return Path(root) / "release" / assignment
+
+
+def write_submissions(root, assignment, chosen=None):
+    """Hand in the sample submissions of ``assignment``: the release folder with answers filled in."""
+    root = Path(root)
+    release = root / "release" / assignment
+    release_nb = nbformat.read(release / f"{assignment}.ipynb", as_version=4)
+    source_nb = nbformat.read(root / "source" / assignment / f"{assignment}.ipynb", as_version=4)
+    written = []
+    for sample in samples.SAMPLES[assignment]:
+        if chosen is not None and sample.student not in chosen:
+            continue
+        folder = root / "submitted" / sample.student / assignment
+        if folder.exists():
+            shutil.rmtree(folder)
+        shutil.copytree(release, folder)
+        nbformat.write(samples.build_submission(sample, release_nb, source_nb), folder / f"{assignment}.ipynb")
+        written.append(sample)
+    return written
+
+
+def autograde(root, assignment, log=None):
+    return nbgrader(root, "autograde", assignment, "--force", log=log)
+
+
+def generate_feedback(root, assignment, log=None):
+    return nbgrader(root, "generate_feedback", assignment, "--force", log=log)
+
+
+def export(root, log=None):
+    nbgrader(root, "export", log=log)
+    return Path(root) / "grades.csv"
+
+
+def scores(root, assignment):
+    """student -> {grade_id of each test cell: score} for every graded submission of ``assignment``."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{Path(root) / 'gradebook.db'}") as gradebook:
+        table = {}
+        for submission in gradebook.assignment_submissions(assignment):
+            cells = {}
+            for notebook in submission.notebooks:
+                for grade in notebook.grades:
+                    if grade.auto_score is not None or grade.max_score:
+                        cells[grade.name] = float(grade.score)
+            table[submission.student_id] = cells
+        return table
+
+
+def max_scores(root, assignment):
+    """grade_id -> points of each test cell, as the gradebook knows them."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{Path(root) / 'gradebook.db'}") as gradebook:
+        return {cell.name: float(cell.max_score)
+                for notebook in gradebook.find_assignment(assignment).notebooks
+                for cell in notebook.grade_cells}

@@ -1,0 +1,113 @@
+"""Sample submissions: the reference, the blank release and realistic mistakes.
+
+Each sample is the student release with some solution cells filled in. A
+solution cell gets the instructor's solution (``REFERENCE``), the untouched
+stub (``BLANK``) or a piece of code written here, a known mistake. Each
+sample states the points it must lose per test cell, so the demonstration
+and the end-to-end tests both check that grading takes exactly those points.
+"""
+import re
+from dataclasses import dataclass, field
+
+import nbformat
+
+REFERENCE = "reference"
+BLANK = "blank"
+
+
+@dataclass(frozen=True)
+class Sample:
+    student: str
+    #: grade_id of a solution cell -> REFERENCE, BLANK or replacement code.
+    answers: dict
+    #: Cells not named in ``answers`` get this.
+    default: str = REFERENCE
+    #: grade_id of a test cell -> points lost; a test cell not listed loses none
+    #: (or all its points when ``default`` is BLANK and it is not listed).
+    lost: dict = field(default_factory=dict)
+    description: str = ""
+
+
+SAMPLES = {
+    "tp_convolution": (
+        Sample("reference", {}, description="the instructor's solution"),
+        Sample("blank", {}, default=BLANK, description="the release, untouched"),
+        Sample(
+            "one_mistake_per_part",
+            {
+                # A: the ratio of spatial sizes only, forgetting the channels.
+                "vgg_layer30": "with torch.no_grad():\n"
+                               "    shape_layer30 = vgg.features[:31](img).shape\n"
+                               "size_ratio = (img.shape[2] * img.shape[3]) / (shape_layer30[2] * shape_layer30[3])\n",
+                # B: counting a bias per neuron (conv1 has none).
+                "resnet_conv1": "n_neurons = resnet.conv1.out_channels\n"
+                                "n_weights_per_kernel = resnet.conv1.weight[0].numel()\n"
+                                "n_weights_conv1 = resnet.conv1.weight.numel() + n_neurons\n",
+                # C: the hook keeps output.detach(), which the in-place ReLU overwrites.
+                "hooks": "feature_maps = []\n"
+                         "hooks = [vgg.features[i].register_forward_hook(\n"
+                         "    lambda module, inputs, output: feature_maps.append(output.detach()))\n"
+                         "    for i in (0, 10, 17, 28)]\n"
+                         "with torch.no_grad():\n"
+                         "    vgg(img_norm)\n"
+                         "for hook in hooks:\n"
+                         "    hook.remove()\n",
+            },
+            lost={"test_vgg_layer30_ratio": 1, "test_resnet_conv1_total": 1, "test_hooks_values": 1},
+            description="A: ratio of spatial sizes; B: counts a bias; C: hook without a copy",
+        ),
+        Sample(
+            "hostile",
+            {
+                # Reads the instructor's files and kills its own kernel halfway.
+                "prewitt": "import glob, os\n"
+                           "print(glob.glob('../../../source/**', recursive=True), os.environ.get('HOME'))\n"
+                           "for path in glob.glob('../../../gradebook.db'):\n"
+                           "    open(path, 'w').write('')\n",
+                "eval_mode": "import os\nos._exit(1)\n",
+            },
+            lost={"test_prewitt_kernel": 1, "test_prewitt_outputs": 2, "test_eval_mode": 2,
+                  "test_hooks_shapes": 2, "test_hooks_values": 1, "test_plot_feature_maps": 2},
+            description="tries to reach the gradebook, then kills its kernel in part C",
+        ),
+    ),
+}
+
+
+def _solution_code(source_cell):
+    """The instructor's code of a solution cell, without nbgrader's markers."""
+    return "\n".join(line for line in source_cell.source.splitlines()
+                     if not re.match(r"\s*### (BEGIN|END) SOLUTION", line))
+
+
+def _grade_id(cell):
+    return cell.metadata.get("nbgrader", {}).get("grade_id")
+
+
+def build_submission(sample, release_nb, source_nb):
+    """The notebook a student of this sample hands in: the release, with answers filled in."""
+    solutions = {_grade_id(c): c for c in source_nb.cells if c.metadata.get("nbgrader", {}).get("solution")}
+    notebook = nbformat.from_dict(release_nb)
+    for cell in notebook.cells:
+        grade_id = _grade_id(cell)
+        if grade_id not in solutions:
+            continue
+        answer = sample.answers.get(grade_id, sample.default)
+        if answer == REFERENCE:
+            cell.source = _solution_code(solutions[grade_id])
+        elif answer != BLANK:
+            cell.source = answer
+    return notebook
+
+
+def test_points(notebook):
+    """grade_id -> points of every test cell of a notebook."""
+    return {_grade_id(c): float(c.metadata["nbgrader"]["points"]) for c in notebook.cells
+            if c.metadata.get("nbgrader", {}).get("grade") and not c.metadata["nbgrader"].get("solution")}
+
+
+def expected_scores(sample, points):
+    """grade_id of each test cell -> the score this sample must get."""
+    if sample.default == BLANK and not sample.answers:
+        return {grade_id: 0.0 for grade_id in points}
+    return {grade_id: value - sample.lost.get(grade_id, 0) for grade_id, value in points.items()}
