@@ -1,0 +1,32 @@
+# The README's two commands: `make demo` and `make test`. Each sets everything up first.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+
+.PHONY: setup demo test sync release
+
+setup: $(VENV)/.installed
+
+# bubblewrap isolates each submission's kernel during grading (see course/sandbox.py).
+$(VENV)/.installed: pyproject.toml
+	@command -v bwrap >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq bubblewrap; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq bubblewrap; fi; }
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+demo: setup
+	$(PY) -m course demo
+
+test: setup
+	$(PY) -m pytest
+
+# Instructor chores: regenerate the .ipynb from the .md, then the student releases.
+sync: setup
+	$(PY) -m course sync
+
+release: sync
+	$(PY) -m course data
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" && for a in $$($(PY) -c "import course_config; print(*course_config.ASSIGNMENTS)"); do \
+	  nbgrader generate_assignment $$a --force || exit 1; done

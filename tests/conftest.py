@@ -1,0 +1,37 @@
+"""Shared fixtures: a graded copy of the course, made once per session and assignment."""
+import shutil
+
+import pytest
+
+import course_config
+from course import pipeline, samples
+
+
+@pytest.fixture(scope="session")
+def graded_course(tmp_path_factory):
+    """assignment -> (course dir, scores) after the sample submissions went through nbgrader."""
+    cache = {}
+
+    def grade(assignment):
+        if assignment not in cache:
+            root = pipeline.copy_course(tmp_path_factory.mktemp(f"course-{assignment}"))
+            pipeline.generate_release(root, assignment)
+            pipeline.write_submissions(root, assignment)
+            pipeline.autograde(root, assignment)
+            cache[assignment] = root, pipeline.scores(root, assignment)
+        return cache[assignment]
+
+    return grade
+
+
+@pytest.fixture
+def course_copy(tmp_path):
+    """A fresh copy of the course sources, nothing generated or graded."""
+    return pipeline.copy_course(tmp_path / "course")
+
+
+def pytest_report_header(config):
+    return f"course assignments: {', '.join(course_config.ASSIGNMENTS)}; bwrap: {shutil.which('bwrap')}"
+
+
+__all__ = ["samples"]

@@ -1,0 +1,37 @@
+"""Plain nbgrader commands typed in the course root use course_config.py."""
+import subprocess
+import sys
+
+import nbformat
+
+import course_config
+
+
+def nbgrader(root, *args):
+    return subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root, capture_output=True, text=True,
+                          env={"PATH": f"{sys.prefix}/bin:/usr/bin:/bin", "HOME": str(root)})
+
+
+def test_does_plain_generate_assignment_apply_the_course_settings(course_copy):
+    result = nbgrader(course_copy, "generate_assignment", "tp_convolution")
+    assert result.returncode == 0, result.stderr
+    release = course_copy / "release" / "tp_convolution"
+    assert sorted(p.name for p in release.iterdir()) == ["cat.jpg", "tp_convolution.ipynb"]
+    notebook = nbformat.read(release / "tp_convolution.ipynb", as_version=4)
+    assert any(course_config.CODE_STUB in cell.source for cell in notebook.cells)
+
+
+def test_does_nbgrader_load_the_course_config_without_error(course_copy):
+    result = nbgrader(course_copy, "db", "assignment", "list")
+    assert result.returncode == 0
+    assert "Exception while loading config" not in result.stderr, result.stderr
+
+
+def test_does_autograde_execute_with_the_kernel_death_survivor_in_the_sandbox():
+    from traitlets.config import Config
+
+    config = Config()
+    course_config.configure_nbgrader(config)
+    names = [p.__name__ for p in config.Autograde.autograde_preprocessors]
+    assert "SurviveKernelDeath" in names and "Execute" not in names
+    assert config.Execute.kernel_manager_class == "course.sandbox.SandboxedKernelManager"

@@ -1,0 +1,75 @@
+"""The committed student releases: in sync with the sources, and free of answers."""
+import filecmp
+import io
+import re
+import subprocess
+import sys
+import tokenize
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import course_config
+from course import pipeline
+
+ASSIGNMENTS = course_config.ASSIGNMENTS
+#: Graded answers that must not stand as literals in a release's code.
+ANSWER_LITERALS = {
+    "tp_convolution": {"numbers": {"9408", "147", "6.0"},
+                       "sequences": ["1, 512, 8, 8", "512, 8, 8", "1, 64, 256, 256", "1, 256, 64, 64",
+                                     "1, 512, 32, 32", "1, 512, 16, 16"]},
+}
+
+
+def release_notebook(assignment):
+    return nbformat.read(course_config.ROOT / "release" / assignment / f"{assignment}.ipynb", as_version=4)
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_is_the_committed_release_what_nbgrader_generates_now(course_copy, assignment):
+    fresh = pipeline.generate_release(course_copy, assignment)
+    committed = course_config.ROOT / "release" / assignment
+    comparison = filecmp.dircmp(fresh, committed)
+    assert comparison.left_only == comparison.right_only == comparison.diff_files == []
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_does_the_release_hold_no_solution_no_hidden_test_and_no_graders(assignment):
+    folder = course_config.ROOT / "release" / assignment
+    assert not list(folder.glob("*.md")), "the MyST twin (with solutions) must not be released"
+    for path in folder.rglob("*"):
+        if path.suffix in (".ipynb", ".py", ".md", ".txt"):
+            text = path.read_text()
+            assert not re.search(r"BEGIN (SOLUTION|HIDDEN TESTS)|END (SOLUTION|HIDDEN TESTS)", text)
+            assert "graders" not in text
+
+
+@pytest.mark.parametrize("assignment", [a for a in ASSIGNMENTS if a in ANSWER_LITERALS])
+def test_does_no_code_cell_of_the_release_spell_a_graded_answer(assignment):
+    forbidden = ANSWER_LITERALS[assignment]
+    for cell in release_notebook(assignment).cells:
+        if cell.cell_type != "code":
+            continue
+        numbers = {tok.string for tok in tokenize.generate_tokens(io.StringIO(cell.source).readline)
+                   if tok.type == tokenize.NUMBER}
+        assert not numbers & forbidden["numbers"], cell.source
+        flat = re.sub(r"\s+", " ", cell.source)
+        assert not [s for s in forbidden["sequences"] if s in flat], cell.source
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_does_every_solution_cell_of_the_release_hold_the_french_stub(assignment):
+    solutions = [c for c in release_notebook(assignment).cells if c.metadata.get("nbgrader", {}).get("solution")]
+    assert solutions and all("VOTRE CODE ICI" in c.source for c in solutions if c.cell_type == "code")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_do_all_tests_fail_on_the_blank_release(assignment):
+    """`nbgrader validate --invert`: every test cell must fail when nothing is answered."""
+    notebook = course_config.ROOT / "release" / assignment / f"{assignment}.ipynb"
+    result = subprocess.run([sys.executable, "-m", "nbgrader", "validate", "--invert", str(notebook)],
+                            cwd=course_config.ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "Success! The notebook does not pass any tests." in result.stdout, result.stdout
