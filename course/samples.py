@@ -60,10 +60,9 @@ SAMPLES = {
             "hostile",
             {
                 # Reads the instructor's files and kills its own kernel halfway.
-                "prewitt": "import glob, os\n"
-                           "print(glob.glob('../../../source/**', recursive=True), os.environ.get('HOME'))\n"
-                           "for path in glob.glob('../../../gradebook.db'):\n"
-                           "    open(path, 'w').write('')\n",
+                "prewitt": "import os\n"
+                           "print(sorted(os.listdir('../../..')), os.environ.get('HOME'))\n"
+                           "open('../../../gradebook.db', 'w').write('')\n",
                 "eval_mode": "import os\nos._exit(1)\n",
             },
             lost={"test_prewitt_kernel": 1, "test_prewitt_outputs": 2, "test_eval_mode": 2,

@@ -72,7 +72,7 @@ def test_can_a_submission_neither_read_the_sources_nor_touch_the_gradebook(grade
     root, _ = graded_course("tp_convolution")
     printed = "".join(o.get("text", "") for g, o in _outputs(root, "hostile", "tp_convolution")
                       if g == "prewitt" and o.output_type == "stream")
-    assert printed.startswith("[] /tmp")  # no file of source/ visible, HOME is the sandbox's
+    assert printed.startswith("['autograded'] /tmp")  # no source/ nor gradebook in sight; HOME is the sandbox's
     with sqlite3.connect(root / "gradebook.db") as db:
         assert db.execute("select count(*) from submitted_assignment").fetchone()[0] == len(
             samples.SAMPLES["tp_convolution"])
