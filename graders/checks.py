@@ -56,15 +56,21 @@ def _tensor_type():
     return torch.Tensor
 
 
+def _tensor_bool():
+    import torch
+
+    return torch.bool
+
+
 def as_int(value, name):
-    """An integer count given as int, numpy integer, integral float or one-element integer tensor."""
+    """An integer count given as int, numpy integer, integral float or a one-element tensor of those."""
     if isinstance(value, (bool, np.bool_)):
         fail(f"`{name}` doit être un nombre entier, pas un booléen.")
     if isinstance(value, _tensor_type()):
-        if value.numel() != 1 or value.dtype.is_floating_point or value.dtype.is_complex:
+        if value.numel() != 1 or value.dtype.is_complex or value.dtype == _tensor_bool():
             fail(f"`{name}` doit être un nombre entier, pas un tenseur de forme {tuple(value.shape)} "
                  f"et de type {value.dtype}.")
-        value = value.reshape(-1).tolist()[0]
+        value = value.detach().reshape(-1).tolist()[0]
     if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
         return int(value.__index__())
     if isinstance(value, (float, np.floating)) and float(value).is_integer():

@@ -28,7 +28,7 @@ WATCHED = (
     "torch.nn:ReLU.forward", "torch.nn:MaxPool2d.forward", "torch.nn:Linear.forward",
     "torch.nn:Sequential.forward", "torch.nn:Dropout.forward",
     "torch:Tensor.detach", "torch:Tensor.numpy", "torch:Tensor.double", "torch:Tensor.cpu",
-    "torch:Tensor.tolist", "torch:Tensor.reshape",
+    "torch:Tensor.tolist", "torch:Tensor.reshape", "torch:Tensor.clone",
     "torchvision.models:vgg16", "torchvision.models:resnet50",
     "matplotlib.figure:Figure.add_subplot", "matplotlib.axes:Axes.imshow",
 )
@@ -65,6 +65,9 @@ def tampered():
         try:
             obj = _resolve(spec)
         except (ImportError, AttributeError):
+            changed.append(spec)
+            continue
+        if isinstance(obj, functools.partial):  # the libraries bind none of these names to a partial
             changed.append(spec)
             continue
         filename = _library_file(obj)

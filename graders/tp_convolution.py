@@ -228,6 +228,13 @@ def _probe_maps(channels, height, width, seed):
     return rng.standard_normal((1, channels, height, width)).astype(np.float32)
 
 
+def _rescaled(image):
+    """The image as imshow shows it: mapped linearly onto [0, 1] (so a student may rescale it first)."""
+    image = np.asarray(image, dtype=np.float64)
+    span = image.max() - image.min()
+    return (image - image.min()) / span if span > 0 else np.zeros_like(image)
+
+
 def _check_one_figure(plot_feature_maps, fmap, n_maps, n_cols):
     import matplotlib.pyplot as plt
     import torch
@@ -248,9 +255,11 @@ def _check_one_figure(plot_feature_maps, fmap, n_maps, n_cols):
             fail(f"{call} affiche {len(shown)} images au lieu de {expected_count}.")
         for i, ax in enumerate(shown):
             image = np.asarray(ax.images[0].get_array(), dtype=np.float64)
-            if image.shape != fmap.shape[2:] or not is_close(image, fmap[0, i]):
+            if image.shape != fmap.shape[2:] or not is_close(_rescaled(image), _rescaled(fmap[0, i])):
                 fail(f"{call} : l'image n°{i} n'est pas le canal {i} de fmap (ordre, canal ou dimensions).")
             spec = ax.get_subplotspec()
+            if spec is not None:  # a colorbar nests its axis in a sub-grid: the layout is that of the top grid
+                spec = spec.get_topmost_subplotspec()
             if spec is None or spec.get_geometry()[1] != n_cols:
                 fail(f"{call} : les images doivent être rangées sur {n_cols} colonnes.")
             if (spec.rowspan.start, spec.colspan.start) != divmod(i, n_cols):
@@ -263,5 +272,7 @@ def _check_one_figure(plot_feature_maps, fmap, n_maps, n_cols):
 def check_plot_feature_maps(plot_feature_maps):
     if not callable(plot_feature_maps):
         fail("`plot_feature_maps` doit être une fonction.")
-    for channels, height, width, n_maps, n_cols in ((5, 7, 9, 16, 4), (20, 6, 6, 6, 4), (12, 5, 8, 12, 3)):
+    # fewer maps than n_maps, a grid with spare axes; more maps than n_maps; a full grid; a single row
+    for channels, height, width, n_maps, n_cols in ((5, 7, 9, 16, 4), (20, 6, 6, 6, 4), (12, 5, 8, 12, 3),
+                                                    (3, 4, 5, 16, 4)):
         _check_one_figure(plot_feature_maps, _probe_maps(channels, height, width, seed=channels), n_maps, n_cols)
