@@ -13,12 +13,12 @@ ROOT = Path(__file__).resolve().parent
 COURSE_ID = "cnn-pytorch"
 
 #: Assignments in teaching order; each is ``source/<name>/<name>.ipynb``.
-ASSIGNMENTS = ("tp_convolution",)
+ASSIGNMENTS = ("tp_convolution", "cnn_bases")
 
 #: Canonical data (see data/README.md) and the files each release carries.
 DATA_DIR = ROOT / "data"
 CAT_IMAGE = DATA_DIR / "cat.jpg"
-ASSIGNMENT_DATA = {"tp_convolution": ("cat.jpg",)}
+ASSIGNMENT_DATA = {"tp_convolution": ("cat.jpg",), "cnn_bases": ("cat.jpg",)}
 
 #: Pretrained weights the notebooks use when they are in the torch cache
 #: (``python -m course weights`` places and verifies them).

@@ -70,6 +70,39 @@ SAMPLES = {
             description="tries to reach the gradebook, then kills its kernel in part C",
         ),
     ),
+    "cnn_bases": (
+        Sample("reference", {}, description="the instructor's solution"),
+        Sample("blank", {}, default=BLANK, description="the release, untouched"),
+        Sample(
+            "classic_mistakes",
+            {
+                # A: the mathematicians' convolution, which flips the filter.
+                "conv1d": "def conv1d(x, f):\n"
+                          "    return np.convolve(x, f, mode='same')\n",
+                # B: the padding left out of the size formula.
+                "output_size": "def conv_output_size(n, kernel_size, padding=0, stride=1):\n"
+                               "    return (n - kernel_size) // stride + 1\n",
+                # C: a convolution layer without its ReLU; a max-pooling whose windows overlap (stride 1).
+                "conv_layer": "def conv_layer(x, filters, biases):\n"
+                              "    c_out, c_in, kh, kw = filters.shape\n"
+                              "    windows = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(1, 2))\n"
+                              "    return np.einsum('chwij,ocij->ohw', windows, filters) + biases[:, None, None]\n",
+                "pooling": "def max_pool2d(x, size=2):\n"
+                           "    return np.lib.stride_tricks.sliding_window_view(x, (size, size)).max(axis=(2, 3))\n"
+                           "\n"
+                           "\n"
+                           "def avg_pool2d(x, size=2):\n"
+                           "    rows, cols = x.shape[0] // size, x.shape[1] // size\n"
+                           "    return x[:rows * size, :cols * size].reshape(rows, size, cols, size).mean(axis=(1, 3))\n",
+                # E: the model is built but never trained.
+                "training": "trained_lenet = LeNet5()\n",
+            },
+            lost={"test_conv1d": 2, "test_output_size": 2, "test_conv_layer_values": 2, "test_pooling_max": 1,
+                  "test_training": 3},
+            description="A: flipped filter; B: padding forgotten; C: no ReLU, overlapping max-pooling; "
+                        "E: untrained LeNet-5",
+        ),
+    ),
 }
 
 
