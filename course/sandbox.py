@@ -15,7 +15,6 @@ import shutil
 import sys
 import sysconfig
 import tempfile
-from pathlib import Path
 
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import CaselessStrEnum, Integer, List, Unicode

@@ -4,7 +4,7 @@ import shutil
 import pytest
 
 import course_config
-from course import pipeline, samples
+from course import pipeline
 
 
 @pytest.fixture(scope="session")
@@ -33,5 +33,3 @@ def course_copy(tmp_path):
 def pytest_report_header(config):
     return f"course assignments: {', '.join(course_config.ASSIGNMENTS)}; bwrap: {shutil.which('bwrap')}"
 
-
-__all__ = ["samples"]

@@ -5,7 +5,6 @@ import re
 import subprocess
 import sys
 import tokenize
-from pathlib import Path
 
 import nbformat
 import pytest

@@ -1,7 +1,6 @@
 """The sandboxed kernel: it sees its own folder and what it needs to import, nothing else."""
 import socket
 
-import nbformat
 import pytest
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_notebook

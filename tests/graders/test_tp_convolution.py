@@ -7,7 +7,6 @@ only builds what it needs.
 """
 import fractions
 import math
-import re
 
 import matplotlib.pyplot as plt
 import numpy as np
@@ -19,69 +18,14 @@ from matplotlib.figure import Figure
 from graders import integrity
 from graders import tp_convolution as grade
 from graders.checks import GradingError
+from grading_helpers import (
+    AlwaysEqual, EqualFloat, EqualInt, EqualTensor, EqualTuple, assert_french_without, rejected)
 
 # Passing a tensor to imshow makes matplotlib try np.array(tensor, copy=False), which
 # torch's __array__ answers with a DeprecationWarning (silenced in the notebook's setup cell).
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy keyword")
 
 VERTICAL = torch.tensor([[-1.0, -1.0, -1.0], [0.0, 0.0, 0.0], [1.0, 1.0, 1.0]])
-
-
-# --- objects that cheat on == ------------------------------------------------------
-
-class AlwaysEqual:
-    __eq__ = lambda self, other: True  # noqa: E731
-    __ne__ = lambda self, other: False  # noqa: E731
-    __hash__ = object.__hash__
-
-
-class EqualInt(int):
-    __eq__ = lambda self, other: True  # noqa: E731
-    __ne__ = lambda self, other: False  # noqa: E731
-    __hash__ = int.__hash__
-
-
-class EqualFloat(float):
-    __eq__ = lambda self, other: True  # noqa: E731
-    __ne__ = lambda self, other: False  # noqa: E731
-    __hash__ = float.__hash__
-
-
-class EqualTuple(tuple):
-    __eq__ = lambda self, other: True  # noqa: E731
-    __ne__ = lambda self, other: False  # noqa: E731
-    __hash__ = tuple.__hash__
-
-
-class EqualTensor(torch.Tensor):
-    def __eq__(self, other):
-        return True
-
-    def __ne__(self, other):
-        return False
-
-    __hash__ = torch.Tensor.__hash__
-
-
-# --- helpers -----------------------------------------------------------------------
-
-FRENCH = re.compile(r"[éèêàçù]|\b(est|doit|pas|les|une?|des|au|lieu|affiche)\b")
-
-
-def rejected(check, *args):
-    """The message of the GradingError that ``check(*args)`` must raise."""
-    with pytest.raises(GradingError) as info:
-        check(*args)
-    message = str(info.value)
-    assert message.strip(), "a rejection must explain itself"
-    return message
-
-
-def assert_french_without(message, *secrets):
-    assert FRENCH.search(message), f"not French: {message!r}"
-    assert "expected" not in message.lower()
-    for secret in secrets:
-        assert secret not in message, f"the message gives the answer away ({secret}): {message!r}"
 
 
 @pytest.fixture
