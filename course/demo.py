@@ -20,14 +20,15 @@ def _release_differences(generated, committed):
 
 
 def grade_table(results, max_points):
-    """A text table: one row per student, one column per test cell, and the total."""
-    cells = list(max_points)
-    header = ["student"] + cells + ["total"]
-    rows = [header, ["(max)"] + [f"{max_points[c]:g}" for c in cells] + [f"{sum(max_points.values()):g}"]]
-    for student, scores in sorted(results.items()):
-        rows.append([student] + [f"{scores.get(c, 0):g}" for c in cells] + [f"{sum(scores.values()):g}"])
-    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    return "\n".join("  ".join(value.rjust(width) for value, width in zip(row, widths)) for row in rows)
+    """A text table: one row per test cell, one column per student, and the totals."""
+    students = sorted(results)
+    rows = [["test cell", "max"] + students]
+    for cell, points in max_points.items():
+        rows.append([cell, f"{points:g}"] + [f"{results[s].get(cell, 0):g}" for s in students])
+    rows.append(["total", f"{sum(max_points.values()):g}"] + [f"{sum(results[s].values()):g}" for s in students])
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join(row[0].ljust(widths[0]) + "  " + "  ".join(v.rjust(w) for v, w in zip(row[1:], widths[1:]))
+                     for row in rows)
 
 
 def run(workdir, assignments=course_config.ASSIGNMENTS, out=print):

@@ -47,9 +47,10 @@ def _outputs(root, student, assignment):
             for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs]
 
 
-def test_does_the_blank_release_run_every_cell_without_stopping(graded_course):
-    root, _ = graded_course("tp_convolution")
-    notebook = nbformat.read(root / "autograded" / "blank" / "tp_convolution" / "tp_convolution.ipynb", as_version=4)
+@pytest.mark.parametrize("assignment", course_config.ASSIGNMENTS)
+def test_does_the_blank_release_run_every_cell_without_stopping(graded_course, assignment):
+    root, _ = graded_course(assignment)
+    notebook = nbformat.read(root / "autograded" / "blank" / assignment / f"{assignment}.ipynb", as_version=4)
     code_cells = [c for c in notebook.cells if c.cell_type == "code"]
     assert all(c.execution_count is not None for c in code_cells)
 
