@@ -6,7 +6,7 @@ the nbgrader settings (``nbgrader_config.py`` only forwards to
 :func:`configure_nbgrader`, so plain ``nbgrader`` commands typed in the
 repository root use this file).
 """
-import importlib.util
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
@@ -24,9 +24,17 @@ ASSIGNMENT_DATA = {"tp_convolution": ("cat.jpg",), "cnn_bases": ("cat.jpg",)}
 #: (``python -m course weights`` places and verifies them).
 PRETRAINED_WEIGHTS = ("VGG16_Weights.IMAGENET1K_V1", "ResNet50_Weights.IMAGENET1K_V1")
 
-#: Autograding limits, per submission.
-CELL_TIMEOUT_SECONDS = 180
-KERNEL_MEMORY_LIMIT_BYTES = 12 * 2**30
+#: Bounds of one submission during autograding (enforced by course/grading).
+#: A submission that reaches one loses only what it could not run, and its
+#: feedback names the bound in French.
+CELL_TIMEOUT_SECONDS = 120          # wall time of one cell
+NOTEBOOK_TIMEOUT_SECONDS = 900      # wall time of the whole notebook
+INTERRUPT_GRACE_SECONDS = 10        # after a timeout: wait this long for the interrupt, then restart the kernel
+MEMORY_LIMIT_BYTES = 6 * 2**30      # all the submission's processes together
+PROCESS_LIMIT = 64                  # processes and threads' owners of one submission
+WORKDIR_LIMIT_BYTES = 512 * 2**20   # what it may write in its folder (never the instructor's disk)
+TMP_LIMIT_BYTES = 512 * 2**20       # what it may write in its private /tmp
+OUTPUT_LIMIT_BYTES = 2**20          # outputs kept per cell; the rest is dropped with a note
 #: "bwrap" isolates each submission's kernel (required on a shared machine),
 #: "none" runs it as the instructor (only for trusted notebooks).
 SANDBOX = "bwrap"
@@ -36,10 +44,31 @@ CODE_STUB = "# VOTRE CODE ICI\nraise NotImplementedError()"
 TEXT_STUB = "VOTRE RÉPONSE ICI"
 
 
-def configure_nbgrader(c):
-    """Apply the course settings to an nbgrader traitlets config object."""
+#: The Python that runs the students' kernels: None means the course's own
+#: ``.venv`` when it exists, else the Python running nbgrader. Set it when the
+#: formgrader runs in a Python that lacks torch (e.g. a JupyterHub's own).
+GRADING_PYTHON = None
+#: Modules the class runner's warm kernels import before any submission is
+#: assigned to them, and graders' functions that compute the references once.
+PRELOAD_MODULES = ("numpy", "scipy.signal", "PIL.Image", "torch", "torch.nn.functional", "torchvision",
+                   "matplotlib.pyplot", "sklearn.datasets", "ipykernel.kernelapp", "graders.tp_convolution",
+                   "graders.cnn_bases")
+PREPARE_REFERENCES = {"tp_convolution": ("graders.tp_convolution:prepare",),
+                      "cnn_bases": ("graders.cnn_bases:prepare",)}
+
+
+def grading_python(root=ROOT):
+    if GRADING_PYTHON:
+        return GRADING_PYTHON
+    venv_python = Path(root) / ".venv" / "bin" / "python"
+    return str(venv_python) if venv_python.exists() else sys.executable
+
+
+def configure_nbgrader(c, root=ROOT):
+    """Apply the course settings to an nbgrader traitlets config object, for the course in ``root``."""
+    root = Path(root)
     c.CourseDirectory.course_id = COURSE_ID
-    c.CourseDirectory.root = str(ROOT)
+    c.CourseDirectory.root = str(root)
     # The jupytext twin (.md) of each source notebook holds the solutions:
     # it must never be copied into a release.
     c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.md"]
@@ -47,12 +76,22 @@ def configure_nbgrader(c):
     c.ClearSolutions.text_stub = TEXT_STUB
 
     c.Execute.timeout = CELL_TIMEOUT_SECONDS
-    c.Execute.kernel_manager_class = "course.sandbox.SandboxedKernelManager"
-    c.SandboxedKernelManager.sandbox = SANDBOX
-    c.SandboxedKernelManager.memory_limit = KERNEL_MEMORY_LIMIT_BYTES
-    # The kernel imports graders (and graders reads its data) from wherever it is installed.
-    graders_dir = Path(importlib.util.find_spec("graders").origin).parent
-    c.SandboxedKernelManager.readable_paths = [str(graders_dir), str(graders_dir.parent / "data")]
+    c.Execute.kernel_manager_class = "course.grading.sandbox.SandboxedKernelManager"
+    kernels = c.SandboxedKernelManager  # the fork server's ForkedKernelManager inherits these
+    kernels.sandbox = SANDBOX
+    kernels.grading_python = grading_python(root)
+    # The kernel imports graders and reads the data from this course, whatever is installed where.
+    kernels.graders_dir = str(root / "graders")
+    kernels.data_dir = str(root / "data")
+    kernels.memory_limit = MEMORY_LIMIT_BYTES
+    kernels.process_limit = PROCESS_LIMIT
+    kernels.workdir_limit = WORKDIR_LIMIT_BYTES
+    kernels.tmp_limit = TMP_LIMIT_BYTES
+
+    from course.grading.hooks import BeforeEachSubmission
+    from course.grading.sandbox import SandboxedKernelManager
+
+    c.Autograde.pre_convert_hook = BeforeEachSubmission(lambda: SandboxedKernelManager(kernel_name="python3", config=c))
 
     from nbgrader.converters.autograde import Autograde
 

@@ -6,4 +6,4 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from course_config import configure_nbgrader  # noqa: E402
 
-configure_nbgrader(get_config())  # noqa: F821 (provided by traitlets)
+configure_nbgrader(get_config(), root=Path(__file__).resolve().parent)  # noqa: F821 (get_config: traitlets)

@@ -24,12 +24,12 @@ def execute(assignment, sandbox):
     from nbclient import NotebookClient
 
     import course_config
-    from course.sandbox import SandboxedKernelManager
+    from course.grading.sandbox import SandboxedKernelManager
 
     folder = course_config.ROOT / "source" / assignment
     notebook = nbformat.read(folder / f"{assignment}.ipynb", as_version=4)
     manager = SandboxedKernelManager(kernel_name="python3", sandbox="bwrap" if sandbox else "none",
-                                     readable_paths=[str(course_config.ROOT / "graders"), str(course_config.DATA_DIR)])
+                                     graders_dir=str(course_config.ROOT / "graders"), data_dir=str(course_config.DATA_DIR))
     NotebookClient(notebook, km=manager, timeout=600, resources={"metadata": {"path": str(folder)}}).execute()
 
 

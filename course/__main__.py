@@ -6,6 +6,7 @@ import sys
 #: Each command is the ``main(argv)`` of a module, imported only when used
 #: (so that ``data`` does not pay for importing torch).
 COMMANDS = {
+    "grade": ("course.grading.cli", "grade every submission of an assignment, in parallel (run in the course root)"),
     "demo": ("course.demo", "generate releases, grade the sample submissions, print grades"),
     "sync": ("course.notebooks", "regenerate each source .ipynb from its MyST twin (.md)"),
     "data": ("course.data", "make data/ and copy it into each assignment"),
@@ -15,7 +16,7 @@ COMMANDS = {
 
 def main(argv=None):
     parser = argparse.ArgumentParser(
-        prog="python -m course",
+        prog="course",
         usage="%(prog)s {" + ",".join(COMMANDS) + "} [args...]",
         description="Course tooling.",
         epilog="\n".join(f"  {name:10} {help}" for name, (_, help) in COMMANDS.items()),

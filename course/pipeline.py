@@ -16,8 +16,8 @@ import course_config
 
 from . import samples
 
-#: What a course directory needs to generate and grade (graders is imported from its installed location).
-COURSE_FILES = ("course_config.py", "nbgrader_config.py", "source", "data")
+#: What a course directory needs to generate and grade.
+COURSE_FILES = ("course_config.py", "nbgrader_config.py", "source", "data", "graders")
 
 
 class NbgraderError(RuntimeError):

@@ -600,3 +600,9 @@ def check_training(trained_lenet):
         fail(f"`trained_lenet` ne reconnaît que {accuracy:.1%} des chiffres du jeu de test ; il en faut au moins "
              f"{MIN_TEST_ACCURACY:.0%}. Entraînez-le sur tout x_train, assez d'époques, avec un taux "
              "d'apprentissage raisonnable (la précision sur x_train ne dit rien de celle sur x_test).")
+
+
+def prepare():
+    """Compute the references that do not depend on the answer once (called by the class runner's warm kernels)."""
+    lenet_shapes()
+    digits_split()

@@ -27,11 +27,20 @@ def test_does_nbgrader_load_the_course_config_without_error(course_copy):
     assert "Exception while loading config" not in result.stderr, result.stderr
 
 
-def test_does_autograde_execute_with_the_kernel_death_survivor_in_the_sandbox():
+def test_does_autograde_execute_with_the_course_preprocessor_in_the_sandbox():
+    from nbgrader.preprocessors import Execute
     from traitlets.config import Config
 
     config = Config()
     course_config.configure_nbgrader(config)
-    names = [p.__name__ for p in config.Autograde.autograde_preprocessors]
-    assert "SurviveKernelDeath" in names and "Execute" not in names
-    assert config.Execute.kernel_manager_class == "course.sandbox.SandboxedKernelManager"
+    executes = [p for p in config.Autograde.autograde_preprocessors if issubclass(p, Execute)]
+    assert len(executes) == 1 and executes[0] is not Execute
+    assert config.Execute.kernel_manager_class == "course.grading.sandbox.SandboxedKernelManager"
+
+
+def test_does_the_kernel_run_the_courses_own_python():
+    from traitlets.config import Config
+
+    config = Config()
+    course_config.configure_nbgrader(config, root=course_config.ROOT)
+    assert config.SandboxedKernelManager.grading_python == str(course_config.ROOT / ".venv" / "bin" / "python")

@@ -5,7 +5,8 @@ import pytest
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_notebook
 
-from course.sandbox import SandboxedKernelManager
+import course_config
+from course.grading.sandbox import WORK_DIR, SandboxedKernelManager
 
 
 @pytest.fixture
@@ -19,11 +20,12 @@ def course(tmp_path):
     return tmp_path, work
 
 
-def run_sandboxed(work, *sources, **manager_options):
+def run_sandboxed(work, *sources, timeout=60, interrupt_on_timeout=False, **manager_options):
     notebook = new_notebook(cells=[new_code_cell(s) for s in sources],
                             metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-    manager = SandboxedKernelManager(kernel_name="python3", **manager_options)
-    NotebookClient(notebook, km=manager, timeout=60, allow_errors=True,
+    options = dict(graders_dir=str(course_config.ROOT / "graders"), data_dir=str(course_config.DATA_DIR))
+    manager = SandboxedKernelManager(kernel_name="python3", **{**options, **manager_options})
+    NotebookClient(notebook, km=manager, timeout=timeout, allow_errors=True, interrupt_on_timeout=interrupt_on_timeout,
                    resources={"metadata": {"path": str(work)}}).execute()
     return [cell.outputs for cell in notebook.cells]
 
@@ -38,8 +40,42 @@ def error(outputs):
 
 def test_can_the_kernel_read_and_write_its_own_folder(course):
     root, work = course
-    outputs = run_sandboxed(work, "open('answer.txt', 'w').write('ok')", "print(open('answer.txt').read())")
-    assert text(outputs[1]) == "ok\n" and (work / "answer.txt").read_text() == "ok"
+    (work / "given.txt").write_text("donné")
+    outputs = run_sandboxed(work, "open('answer.txt', 'w').write('ok')", "print(open('answer.txt').read(), open('given.txt').read())")
+    assert text(outputs[1]) == "ok donné\n"
+
+
+def test_does_what_the_kernel_writes_stay_off_the_instructors_disk(course):
+    root, work = course
+    run_sandboxed(work, "open('answer.txt', 'w').write('ok')")
+    assert not (work / "answer.txt").exists()
+
+
+def test_are_the_folder_and_tmp_bounded(course):
+    outputs = run_sandboxed(course[1], "open('big', 'wb').write(bytes(2 * 2**20))", "open('/tmp/big', 'wb').write(bytes(2 * 2**20))",
+                            "open('/big', 'wb')", workdir_limit=2**20, tmp_limit=2**20)
+    assert [error(o) for o in outputs] == ["OSError", "OSError", "OSError"]
+
+
+def test_does_a_message_interrupt_stop_a_runaway_cell_inside_the_sandbox(course):
+    outputs = run_sandboxed(course[1], "x = 1", "while True: pass", "print(x + 1)", timeout=3, interrupt_on_timeout=True)
+    assert error(outputs[1]) == "KeyboardInterrupt" and text(outputs[2]) == "2\n"
+
+
+def test_does_the_watchdog_stop_processes_that_together_use_too_much_memory(course):
+    manager_options = dict(memory_limit=2**30)
+    source = ("import os, time\n"
+              "for _ in range(3):\n"
+              "    if os.fork() == 0:\n"
+              "        block = bytearray(600 * 2**20); time.sleep(30); os._exit(0)\n"
+              "time.sleep(30)")
+    notebook = new_notebook(cells=[new_code_cell(source)],
+                            metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    manager = SandboxedKernelManager(kernel_name="python3", graders_dir=str(course_config.ROOT / "graders"), **manager_options)
+    with pytest.raises(Exception):
+        NotebookClient(notebook, km=manager, timeout=60, allow_errors=True,
+                       resources={"metadata": {"path": str(course[1])}}).execute()
+    assert manager.limit_hit is not None and manager.limit_hit.kind == "memory_limit"
 
 
 def test_is_the_rest_of_the_course_invisible(course):
@@ -60,6 +96,11 @@ def test_are_the_instructors_environment_variables_hidden(course, monkeypatch):
     assert text(outputs[0]) == "None /tmp\n"
 
 
+def test_does_the_kernel_see_no_path_of_the_grading_machine(course):
+    outputs = run_sandboxed(course[1], "import os, graders; print(os.getcwd(), graders.__file__)")
+    assert text(outputs[0]) == f"{WORK_DIR} /opt/course/graders/__init__.py\n"
+
+
 def test_has_the_kernel_no_network(course):
     listener = socket.socket()
     listener.bind(("127.0.0.1", 0))
@@ -73,11 +114,10 @@ def test_has_the_kernel_no_network(course):
 
 
 def test_can_the_kernel_import_graders_and_torch(course):
-    outputs = run_sandboxed(course[1], "import graders.tp_convolution, torch; print(torch.tensor([1, 2]).sum().item())",
-                            readable_paths=[str(__import__("course_config").ROOT / "graders")])
+    outputs = run_sandboxed(course[1], "import graders.tp_convolution, torch; print(torch.tensor([1, 2]).sum().item())")
     assert text(outputs[0]) == "3\n"
 
 
 def test_does_the_memory_limit_stop_a_runaway_allocation(course):
-    outputs = run_sandboxed(course[1], "x = bytearray(3 * 2**30)", memory_limit=2 * 2**30)
+    outputs = run_sandboxed(course[1], "x = bytearray(5 * 2**30)", memory_limit=2 * 2**30)
     assert error(outputs[0]) == "MemoryError"

@@ -1,0 +1,8 @@
+"""The grading engine: sandboxed kernels, fault containment, class runs.
+
+nbgrader stays the grading tool: this package only gives it kernels
+(``sandbox``, ``forkserver``), preprocessors that keep one broken submission
+from costing anything beyond its own points (``preprocessors``), a check of
+the instructor's setup (``setup_check``) and a parallel class runner with a
+single gradebook writer (``runner``).
+"""

@@ -1,0 +1,28 @@
+"""``course grade ASSIGNMENT [--jobs N] [--student ID ...]``: grade a class in the course root."""
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="course grade", description=__doc__.splitlines()[0].split(": ", 1)[1])
+    parser.add_argument("assignment")
+    parser.add_argument("--jobs", "-j", type=int, default=os.cpu_count(),
+                        help="parallel workers (default: the machine's cores)")
+    parser.add_argument("--student", action="append", dest="students", metavar="ID",
+                        help="grade only this student (repeatable)")
+    parser.add_argument("--root", type=Path, default=Path.cwd(), help="the course root (default: here)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar")
+    args = parser.parse_args(argv)
+
+    from .runner import grade_class
+    from .setup_check import GradingSetupError
+
+    try:
+        outcomes = grade_class(args.root, args.assignment, jobs=args.jobs, students=args.students,
+                               progress=not args.no_progress)
+    except GradingSetupError as error:
+        print(f"ERROR: {error}", file=sys.stderr)
+        return 2
+    return 1 if any(o.status == "failed" for o in outcomes) else 0

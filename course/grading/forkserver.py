@@ -1,0 +1,277 @@
+"""Kernels forked from a warm sandboxed process: the heavy imports, once per worker.
+
+Starting a kernel and importing torch, torchvision and matplotlib costs
+several seconds of CPU per submission, none of it the student's work. A
+:class:`ForkServer` starts :mod:`course.grading.zygote` once in a bubblewrap
+sandbox; the zygote imports the heavy modules and lets ``graders`` compute its
+references, then forks one kernel per submission, each in namespaces of its
+own (see the zygote's docstring). :class:`ForkedKernelManager` is the
+jupyter_client side: nbgrader's execution talks to a forked kernel exactly as
+to any other.
+"""
+import json
+import os
+import shutil
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+import uuid
+from pathlib import Path
+
+from jupyter_client.provisioning import LocalProvisioner
+from traitlets import List, Unicode
+
+from .sandbox import WORK_DIR, SandboxedKernelManager, SandboxError, bwrap_command, kernel_environment, writable_arguments
+from .watchdog import TreeWatchdog
+
+ZYGOTE = Path(__file__).with_name("zygote.py")
+ZYGOTE_INSIDE = "/opt/course-zygote/zygote.py"
+
+
+class ForkServerError(RuntimeError):
+    """The fork server could not start (its message says why: usually an import that failed)."""
+
+
+def host_pid(ancestor, namespace_pid):
+    """The host PID of the descendant of ``ancestor`` whose PID in the zygote's namespace is ``namespace_pid``."""
+    import psutil
+
+    try:
+        descendants = psutil.Process(ancestor).children(recursive=True)
+    except psutil.Error:
+        return None
+    for process in descendants:
+        try:
+            with open(f"/proc/{process.pid}/status") as status:
+                for line in status:
+                    if line.startswith("NSpid:"):
+                        pids = line.split()[1:]
+                        if len(pids) >= 2 and int(pids[1]) == namespace_pid:
+                            return process.pid
+        except OSError:
+            continue
+    return None
+
+
+class ForkServer:
+    """One warm zygote; ``spawn`` gives a fresh kernel process for one submission."""
+
+    current = None  #: the server of this worker process, used by ForkedKernelManager
+
+    def __init__(self, manager, preload=(), prepare=()):
+        """``manager``: a SandboxedKernelManager whose settings (paths, limits, threads) the kernels share."""
+        self.settings = manager
+        self.preload, self.prepare = list(preload), list(prepare)
+        self.spool = Path(tempfile.mkdtemp(prefix="course-forkserver-", dir="/tmp"))
+        self.process = None
+        self.warm_up_seconds = None
+        self._events, self._lock, self._changed = {}, threading.Lock(), threading.Condition()
+        self._slots = 0
+
+    def start(self, timeout=300):
+        bwrap = shutil.which(self.settings.bwrap_path)
+        if bwrap is None:
+            raise SandboxError("bubblewrap ('bwrap') is not installed: apt-get install bubblewrap")
+        s = self.settings
+        command = bwrap_command(bwrap, s.grading_python, s.graders_dir, s.data_dir, s.readable_paths)
+        command += ["--ro-bind", str(ZYGOTE), ZYGOTE_INSIDE, "--bind", str(self.spool), "/spool",
+                    "--dir", WORK_DIR, "--dir", "/run/kernel"]
+        command += writable_arguments(s.tmp_limit) + ["--cap-add", "ALL", "--chdir", "/tmp", "--"]
+        config = {"preload": self.preload, "prepare": self.prepare}
+        environment = kernel_environment(os.environ, threads=1)
+        self.process = subprocess.Popen(command + [s.grading_python, ZYGOTE_INSIDE, json.dumps(config)],
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                        env=environment, text=True, bufsize=1, start_new_session=True)
+        threading.Thread(target=self._read_events, daemon=True).start()
+        ready = self._wait_for(lambda: self._events.get("ready") or self._events.get("failed") or
+                               self._events.get("ended"), timeout)
+        if not ready or "error" in ready or ready.get("event") == "ended":
+            error = (ready or {}).get("error") or self._stderr_tail() or "no answer from the zygote"
+            self.stop()
+            raise ForkServerError(f"the warm kernel process could not start:\n{error}")
+        self.warm_up_seconds = ready["seconds"]
+        return self
+
+    def _stderr_tail(self):
+        try:
+            return self.process.stderr.read()[-3000:] if self.process.poll() is not None else ""
+        except (OSError, ValueError):
+            return ""
+
+    def _read_events(self):
+        for line in self.process.stdout:
+            try:
+                event = json.loads(line)
+            except ValueError:
+                continue
+            with self._changed:
+                if event["event"] in ("ready", "failed"):
+                    self._events[event["event"]] = event
+                else:
+                    self._events.setdefault(event["slot"], {})[event["event"]] = event
+                self._changed.notify_all()
+        with self._changed:
+            self._events["ended"] = {"event": "ended"}
+            self._changed.notify_all()
+
+    def _wait_for(self, predicate, timeout):
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not predicate():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return None
+                self._changed.wait(remaining)
+            return predicate()
+
+    def _request(self, request):
+        with self._lock:
+            self.process.stdin.write(json.dumps(request) + "\n")
+            self.process.stdin.flush()
+
+    def new_slot(self):
+        """A fresh spool folder: ``files/`` (what the kernel's folder will hold), ``run/`` (its sockets)."""
+        with self._lock:
+            self._slots += 1
+            slot = str(self._slots)
+        for name in ("files", "run"):
+            (self.spool / slot / name).mkdir(parents=True)
+        return slot
+
+    def spawn(self, slot, env, limits, threads, arguments=(), timeout=60):
+        """Fork a kernel for ``slot``; the host PID of its process tree's root."""
+        self._request({"op": "spawn", "slot": slot, "env": env, "limits": limits, "threads": threads,
+                       "workdir": WORK_DIR, "arguments": list(arguments)})
+        spawned = self._wait_for(lambda: self._events.get(slot, {}).get("spawned") or self._events.get("ended"),
+                                 timeout)
+        if not spawned or "pid" not in spawned:
+            raise ForkServerError("the warm kernel process stopped answering")
+        return host_pid(self.process.pid, spawned["pid"])
+
+    def exit_status(self, slot):
+        exited = self._events.get(slot, {}).get("exited")
+        if exited:
+            return exited["status"]
+        return -9 if "ended" in self._events else None
+
+    def kill(self, slot):
+        if self.process and self.process.poll() is None:
+            self._request({"op": "kill", "slot": slot})
+
+    def release(self, slot):
+        shutil.rmtree(self.spool / slot, ignore_errors=True)
+
+    def stop(self):
+        if self.process and self.process.poll() is None:
+            try:
+                self.process.stdin.close()
+                self.process.wait(5)
+            except (OSError, subprocess.TimeoutExpired):
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+        shutil.rmtree(self.spool, ignore_errors=True)
+
+
+class ForkedProcess:
+    """What jupyter_client's provisioner needs of a kernel process (a Popen's surface)."""
+
+    stdin = stdout = stderr = None
+
+    def __init__(self, server, slot, pid):
+        self.server, self.slot, self.pid = server, slot, pid
+
+    def poll(self):
+        return self.server.exit_status(self.slot)
+
+    def wait(self, timeout=None):
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired("forked kernel", timeout)
+            time.sleep(0.05)
+        return self.poll()
+
+    def send_signal(self, signum):
+        # Interrupts travel as control messages; the only signals that matter here end the kernel.
+        if signum in (signal.SIGKILL, signal.SIGTERM):
+            self.server.kill(self.slot)
+
+    def kill(self):
+        self.server.kill(self.slot)
+
+    terminate = kill
+
+
+class ForkedProvisioner(LocalProvisioner):
+    """Launch = ask the fork server for a kernel; the connection file names the sockets as the kernel sees them."""
+
+    async def launch_kernel(self, cmd, **kwargs):
+        km = self.parent
+        info = dict(self.connection_info)
+        info["ip"] = "/run/kernel/ipc"
+        for key, value in list(info.items()):
+            if isinstance(value, bytes):
+                info[key] = value.decode()
+        Path(km.connection_file).parent.joinpath("kernel.json").write_text(json.dumps(info))
+        limits = {"workdir": km.workdir_limit, "tmp": km.tmp_limit, "memory": km.memory_limit}
+        arguments = cmd[cmd.index("-f") + 2:] if "-f" in cmd else []  # e.g. nbgrader's in-memory history
+        pid = km.fork_server.spawn(km.slot, kernel_environment(kwargs.get("env") or os.environ, km.threads),
+                                   limits, km.threads, arguments)
+        self.process = ForkedProcess(km.fork_server, km.slot, pid)
+        self.pid, self.pgid = pid, None
+        return self.connection_info
+
+
+class ForkedKernelManager(SandboxedKernelManager):
+    """A kernel manager whose kernels come from this worker's :class:`ForkServer` (``ForkServer.current``)."""
+
+    preload = List(Unicode(), config=True, help="Modules the fork server imports before any submission.")
+    prepare = List(Unicode(), config=True, help="'module:function' called once in the fork server (references).")
+
+    fork_server = None
+    slot = None
+
+    async def _async_pre_start_kernel(self, **kw):
+        self.limit_hit = None
+        self.fork_server = ForkServer.current
+        if self.fork_server is None:
+            raise ForkServerError("no fork server runs in this process")
+        if self.slot is not None:  # a restart: a new slot, a new fork
+            self.fork_server.release(self.slot)
+        self.slot = self.fork_server.new_slot()
+        run = self.fork_server.spool / self.slot / "run"
+        workdir = os.path.realpath(kw.get("cwd") or os.getcwd())
+        shutil.copytree(workdir, self.fork_server.spool / self.slot / "files", dirs_exist_ok=True)
+        self.kernel_id = self.kernel_id or str(uuid.uuid4())
+        if self.provisioner is None:
+            self.provisioner = ForkedProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
+        self.transport = "ipc"
+        self.connection_file = str(run / "host.json")
+        self.ip = str(run / "ipc")
+        self.kernel_spec.interrupt_mode = "message"
+        return await super(SandboxedKernelManager, self)._async_pre_start_kernel(**kw)
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        await super(SandboxedKernelManager, self)._async_launch_kernel(kernel_cmd, **kw)
+        if (self.memory_limit or self.process_limit) and self.provisioner.pid:
+            self._watchdog = TreeWatchdog(self.provisioner.pid, self._stop_for_limit,
+                                          memory_limit=self.memory_limit, process_limit=self.process_limit)
+            self._watchdog.start()
+
+    def _stop_for_limit(self, hit):
+        self.limit_hit = hit
+        self.log.warning("Kernel stopped: %s", hit.detail)
+        self.fork_server.kill(self.slot)
+
+    async def _async_cleanup_resources(self, restart=False):
+        if self._watchdog is not None:
+            self._watchdog.stop()
+            self._watchdog = None
+        await super(SandboxedKernelManager, self)._async_cleanup_resources(restart=restart)
+        if self.slot is not None and not restart:
+            self.fork_server.release(self.slot)
+            self.slot = None
+
+    cleanup_resources = _async_cleanup_resources

@@ -1,0 +1,203 @@
+"""A kernel manager that runs each submission's kernel in a bubblewrap sandbox.
+
+During autograding nbgrader starts the kernel as the instructor, inside the
+course directory: without a sandbox, a submission could read the solutions in
+``source/``, rewrite ``gradebook.db`` or read the instructor's secrets. Here the
+kernel sees, read-only, the system, the grading Python environment, the
+``graders`` package and the course data (at neutral paths under
+``/opt/course``, so no path of the grading machine reaches the feedback), and
+the files handed in. It writes only to two size-limited tmpfs: its folder and
+its private ``/tmp``, so a submission never fills the instructor's disk. It
+has no network (the kernel talks over Unix sockets), none of the instructor's
+environment variables, and its processes together are bounded in memory and
+number (:mod:`course.grading.watchdog`). Interrupts go through the kernel's
+control channel: a signal sent from outside never crosses bwrap's session.
+"""
+import functools
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+
+from jupyter_client.manager import AsyncKernelManager
+from traitlets import CaselessStrEnum, Integer, List, Unicode
+
+from .watchdog import TreeWatchdog
+
+#: Environment variables passed on to the sandboxed kernel; all others are dropped.
+KEPT_ENVIRONMENT = ("PATH", "LANG", "LC_ALL", "TZ", "OPENBLAS_CORETYPE", "PYDEVD_DISABLE_FILE_VALIDATION")
+#: Where the kernel finds the course's own files.
+COURSE_DIR = "/opt/course"
+TORCH_DIR = "/opt/torch"
+#: The submission's folder as the kernel sees it.
+WORK_DIR = "/home/student/work"
+
+
+def torch_home():
+    """The instructor's torch cache (where pretrained weights are looked for), as torch.hub finds it."""
+    return os.environ.get("TORCH_HOME") or os.path.join(
+        os.environ.get("XDG_CACHE_HOME", os.path.expanduser("~/.cache")), "torch")
+
+
+class SandboxError(RuntimeError):
+    """The sandbox was asked for but cannot be set up on this machine."""
+
+
+@functools.lru_cache(maxsize=None)
+def python_paths(python):
+    """The folders an interpreter needs to run (its prefixes, its executable's folder, site-packages)."""
+    probe = ("import json, os, sys, sysconfig; p = sysconfig.get_paths(); print(json.dumps(["
+             "sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable)), "
+             "p['purelib'], p['platlib']]))")
+    if os.path.realpath(python) == os.path.realpath(sys.executable):
+        namespace = {}
+        exec(probe.replace("print(", "result = ("), namespace)
+        return tuple(json.loads(namespace["result"]))
+    output = subprocess.run([python, "-c", probe], capture_output=True, text=True, check=True).stdout
+    return tuple(json.loads(output))
+
+
+def bwrap_command(bwrap, python, graders_dir, data_dir, extra_readable=()):
+    """bwrap's arguments shared by every kernel sandbox: a read-only system, no network, no instructor paths."""
+    # In its own PID namespace the kernel would take its parent for dead: bwrap --die-with-parent watches instead.
+    command = [bwrap, "--die-with-parent", "--new-session", "--unshare-all", "--unsetenv", "JPY_PARENT_PID",
+               "--dev", "/dev", "--proc", "/proc"]
+    for path in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc"):
+        if os.path.islink(path):
+            command += ["--symlink", os.readlink(path), path]
+        elif os.path.exists(path):
+            command += ["--ro-bind", path, path]
+    for path in sorted(set(python_paths(python)) | set(extra_readable)):
+        if os.path.exists(path):
+            command += ["--ro-bind", path, path]
+    if os.path.isdir(torch_home()):
+        command += ["--ro-bind", torch_home(), TORCH_DIR]
+    command += ["--ro-bind", str(graders_dir), f"{COURSE_DIR}/graders"]
+    if data_dir and os.path.isdir(data_dir):
+        command += ["--ro-bind", str(data_dir), f"{COURSE_DIR}/data"]
+    return command
+
+
+def writable_arguments(tmp_limit, extra_dirs=()):
+    """Size-limited tmpfs for /tmp, /dev/shm and ``extra_dirs``; everything else read-only (so memory-backed
+    folders such as the sandbox's root cannot be filled). Put after every mount that needs a new folder."""
+    arguments = ["--size", str(tmp_limit), "--tmpfs", "/tmp", "--size", str(tmp_limit), "--tmpfs", "/dev/shm"]
+    for path in extra_dirs:
+        arguments += ["--dir", path]
+    return arguments + ["--remount-ro", "/dev", "--remount-ro", "/"]
+
+
+def kernel_environment(env, threads=0):
+    """The kernel's environment: a few harmless variables of the host, the rest set here."""
+    kept = {name: env[name] for name in KEPT_ENVIRONMENT if name in env}
+    kept.update(HOME="/tmp", MPLCONFIGDIR="/tmp/matplotlib", PYTHONDONTWRITEBYTECODE="1",
+                PYTHONPATH=COURSE_DIR, TORCH_HOME=TORCH_DIR, PYTHONWARNINGS="ignore")
+    if threads:
+        kept.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads))
+    return kept
+
+
+class SandboxedKernelManager(AsyncKernelManager):
+    """Start each kernel inside ``bwrap``, with the course's bounds."""
+
+    sandbox = CaselessStrEnum(
+        ["bwrap", "none"], default_value="bwrap", config=True,
+        help="'bwrap' isolates the kernel; 'none' runs it as a plain process (trusted notebooks only).",
+    )
+    grading_python = Unicode(
+        sys.executable, config=True,
+        help="The Python that runs the kernels: the environment where the course (torch, graders) is installed.",
+    )
+    graders_dir = Unicode(config=True, help="The graders package, bound read-only at /opt/course/graders.")
+    data_dir = Unicode(config=True, help="The course data, bound read-only at /opt/course/data.")
+    readable_paths = List(Unicode(), config=True, help="Extra host paths the kernel may read.")
+    memory_limit = Integer(0, config=True, help="Bytes of memory for all the kernel's processes together (0: none).")
+    process_limit = Integer(0, config=True, help="Processes the kernel may run at once (0: no limit).")
+    workdir_limit = Integer(512 * 2**20, config=True, help="Bytes the kernel may write into its folder.")
+    tmp_limit = Integer(512 * 2**20, config=True, help="Bytes the kernel may write into its /tmp.")
+    threads = Integer(0, config=True, help="Threads for torch/BLAS in the kernel (0: the libraries' default).")
+    bwrap_path = Unicode("bwrap", config=True, help="The bubblewrap executable.")
+
+    #: The bound that made the watchdog stop the kernel (a LimitHit), or None.
+    limit_hit = None
+    _private_dir = None
+    _watchdog = None
+
+    def format_kernel_cmd(self, extra_arguments=None):
+        """Always the grading environment's own Python, whatever kernelspec the notebook names."""
+        return [self.grading_python, "-m", "ipykernel_launcher", "-f", self.connection_file,
+                *(extra_arguments or [])]
+
+    async def _async_pre_start_kernel(self, **kw):
+        self.limit_hit = None
+        if self.sandbox == "none":
+            return await super()._async_pre_start_kernel(**kw)
+        bwrap = shutil.which(self.bwrap_path)
+        if bwrap is None:
+            raise SandboxError(
+                "bubblewrap ('bwrap') is not installed, so submissions cannot be isolated. "
+                "Install it (apt-get install bubblewrap) or set SANDBOX = 'none' in course_config.py "
+                "if every notebook graded here is trusted."
+            )
+        # A private folder for the connection file and the Unix sockets, so the
+        # kernel sees no other kernel's keys.
+        if self._private_dir:  # a restart: the previous kernel's keys and sockets go
+            shutil.rmtree(self._private_dir, ignore_errors=True)
+        self._private_dir = tempfile.mkdtemp(prefix="course-kernel-", dir="/tmp")
+        self.transport = "ipc"
+        self.connection_file = os.path.join(self._private_dir, "kernel.json")
+        self.ip = os.path.join(self._private_dir, "ipc")
+        # A signal cannot reach a kernel in its own session: ask it over the control channel.
+        self.kernel_spec.interrupt_mode = "message"
+        kernel_cmd, kw = await super()._async_pre_start_kernel(**kw)
+        workdir = os.path.realpath(kw.get("cwd") or os.getcwd())
+        kw["env"] = kernel_environment(kw.get("env") or os.environ, self.threads)
+        kw["cwd"] = self._private_dir  # bwrap's own cwd; the kernel's is set by --chdir
+        command = bwrap_command(bwrap, self.grading_python, self.graders_dir, self.data_dir, self.readable_paths)
+        command += self._workdir_arguments(workdir)
+        command += ["--bind", self._private_dir, self._private_dir, "--chdir", WORK_DIR, "--"]
+        return command + self._process_limits() + kernel_cmd, kw
+
+    def _workdir_arguments(self, workdir):
+        """The submission's folder: a size-limited tmpfs holding read-only views of the files handed in."""
+        arguments = ["--size", str(self.workdir_limit), "--tmpfs", WORK_DIR]
+        for name in sorted(os.listdir(workdir)):
+            arguments += ["--ro-bind", os.path.join(workdir, name), f"{WORK_DIR}/{name}"]
+        return arguments + writable_arguments(self.tmp_limit)
+
+    def _process_limits(self):
+        # Per process, a backstop for the watchdog: no core dumps, no file larger than the folder's room.
+        limits = ["--core=0", f"--fsize={self.workdir_limit}"]
+        if self.memory_limit:  # address space: torch reserves far more than it uses, hence the margin
+            limits.append(f"--as={2 * self.memory_limit}")
+        return ["prlimit", *limits, "--"]
+
+    async def _async_launch_kernel(self, kernel_cmd, **kw):
+        await super()._async_launch_kernel(kernel_cmd, **kw)
+        if self.memory_limit or self.process_limit:
+            self._watchdog = TreeWatchdog(self.provisioner.pid, self._stop_for_limit,
+                                          memory_limit=self.memory_limit, process_limit=self.process_limit)
+            self._watchdog.start()
+
+    def _stop_for_limit(self, hit):
+        """Called from the watchdog's thread: record the bound, then kill the whole sandbox."""
+        self.limit_hit = hit
+        self.log.warning("Kernel stopped: %s", hit.detail)
+        try:
+            os.killpg(self.provisioner.pid, signal.SIGKILL)
+        except (OSError, AttributeError, TypeError):
+            pass
+
+    async def _async_cleanup_resources(self, restart=False):
+        if self._watchdog is not None:
+            self._watchdog.stop()
+            self._watchdog = None
+        await super()._async_cleanup_resources(restart=restart)
+        if self._private_dir and not restart:
+            shutil.rmtree(self._private_dir, ignore_errors=True)
+            self._private_dir = None
+
+    cleanup_resources = _async_cleanup_resources

@@ -1,0 +1,179 @@
+"""The fork server's inside: runs in a bubblewrap sandbox, imports the heavy
+modules once, then forks one fresh kernel per submission.
+
+Standalone on purpose (standard library only until its preloads): the sandbox
+binds this single file, not the course. Protocol: JSON lines, requests on
+stdin (``spawn``, ``kill``), events on stdout (``ready``, ``failed``,
+``spawned``, ``exited``).
+
+Each kernel is isolated from the zygote and from the other kernels: its own
+mount namespace (a size-limited tmpfs for its folder, /tmp and /dev/shm, the
+spool of other submissions hidden), its own PID namespace (it is PID 1: when it
+ends, every process it started ends), its own IPC namespace, no capabilities
+and no way to regain any. It never sees the zygote's memory after the fork
+except as the copy-on-write snapshot of what was imported before any
+submission ran.
+"""
+import ctypes
+import importlib
+import json
+import os
+import select
+import shutil
+import signal
+import sys
+import time
+import traceback
+
+CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWPID = 0x00020000, 0x04000000, 0x08000000, 0x20000000
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 4096, 16384, 1 << 18
+PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 24, 38
+SYS_CAPSET = 126  # x86_64
+SPOOL, KERNEL_RUN = "/spool", "/run/kernel"
+
+libc = ctypes.CDLL(None, use_errno=True)
+
+
+def _check(result, what):
+    if result != 0:
+        errno = ctypes.get_errno()
+        raise OSError(errno, f"{what}: {os.strerror(errno)}")
+
+
+def _mount(source, target, fstype, flags, data=None):
+    _check(libc.mount(source.encode(), target.encode(), fstype.encode() if fstype else None, flags,
+                      data.encode() if data else None), f"mount {target}")
+
+
+def _tmpfs(target, size):
+    _mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size},mode=1777")
+
+
+def _drop_capabilities():
+    for capability in range(64):
+        libc.prctl(PR_CAPBSET_DROP, capability, 0, 0, 0)
+    _check(libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+
+    class Header(ctypes.Structure):
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+    class Data(ctypes.Structure):
+        _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+    header, data = Header(0x20080522, 0), (Data * 2)()
+    _check(libc.syscall(SYS_CAPSET, ctypes.byref(header), ctypes.byref(data)), "capset")
+
+
+def _set_limits(limits):
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    if limits.get("workdir"):
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limits["workdir"], limits["workdir"]))
+    if limits.get("memory"):  # address space, a backstop for the watchdog (torch reserves more than it uses)
+        resource.setrlimit(resource.RLIMIT_AS, (2 * limits["memory"], 2 * limits["memory"]))
+
+
+def _run_kernel(request):
+    """In the forked child: build the kernel's own view of the system, then become the kernel."""
+    slot, limits, workdir = request["slot"], request["limits"], request["workdir"]
+    os.setsid()
+    _check(libc.unshare(CLONE_NEWNS | CLONE_NEWPID | CLONE_NEWIPC | CLONE_NEWUTS), "unshare")
+    _mount("none", "/", None, MS_REC | MS_PRIVATE)
+    _tmpfs(workdir, limits["workdir"])
+    shutil.copytree(f"{SPOOL}/{slot}/files", workdir, dirs_exist_ok=True)
+    _mount(f"{SPOOL}/{slot}/run", KERNEL_RUN, None, MS_BIND)
+    _mount("tmpfs", SPOOL, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k")  # other submissions: out of sight
+    _tmpfs("/tmp", limits["tmp"])
+    _tmpfs("/dev/shm", limits["tmp"])
+    kernel = os.fork()  # the first process of the new PID namespace
+    if kernel:
+        _, status = os.waitpid(kernel, 0)
+        os._exit(os.waitstatus_to_exitcode(status) & 0xFF)
+    libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)  # killing the parent ends the namespace
+    _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV)
+    os.setsid()
+    _set_limits(limits)
+    _drop_capabilities()
+    os.chdir(workdir)
+    os.environ.clear()
+    os.environ.update(request["env"])
+    null = os.open(os.devnull, os.O_RDWR)
+    for fd in (0, 1, 2):
+        os.dup2(null, fd)
+    if "torch" in sys.modules and request.get("threads"):
+        sys.modules["torch"].set_num_threads(request["threads"])
+    sys.path[:] = [p for p in sys.path if p != os.path.dirname(os.path.abspath(__file__))]
+    sys.argv = ["ipykernel_launcher", "-f", f"{KERNEL_RUN}/kernel.json", *request.get("arguments", [])]
+    from ipykernel.kernelapp import IPKernelApp
+
+    app = IPKernelApp.instance()
+    app.initialize(sys.argv[1:])
+    app.start()
+    os._exit(0)
+
+
+def _send(event):
+    sys.stdout.write(json.dumps(event) + "\n")
+    sys.stdout.flush()
+
+
+def _warm_up(config):
+    started = time.perf_counter()
+    # matplotlib reads its backend when first imported: the kernels' inline one.
+    os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    for name in config["preload"]:
+        importlib.import_module(name)
+    if "torch" in sys.modules:
+        # No OpenMP thread team before fork (a forked child cannot use the parent's); each kernel makes its own.
+        sys.modules["torch"].set_num_threads(1)
+    for spec in config["prepare"]:
+        module, _, function = spec.partition(":")
+        getattr(importlib.import_module(module), function)()
+    return time.perf_counter() - started
+
+
+def main():
+    config = json.loads(sys.argv[1])
+    try:
+        seconds = _warm_up(config)
+    except BaseException:  # noqa: B036 (anything that stops the warm-up is reported to the host)
+        _send({"event": "failed", "error": traceback.format_exc()})
+        return 1
+    _send({"event": "ready", "seconds": seconds})
+    children = {}  # pid -> slot
+    while True:
+        readable, _, _ = select.select([sys.stdin], [], [], 0.05)
+        while children:
+            try:
+                pid, status = os.waitpid(-1, os.WNOHANG)
+            except ChildProcessError:
+                break
+            if pid == 0:
+                break
+            _send({"event": "exited", "slot": children.pop(pid), "status": os.waitstatus_to_exitcode(status)})
+        if not readable:
+            continue
+        line = sys.stdin.readline()
+        if not line:  # the host went away: so do the kernels
+            for pid in children:
+                os.kill(pid, signal.SIGKILL)
+            return 0
+        request = json.loads(line)
+        if request["op"] == "spawn":
+            pid = os.fork()
+            if pid == 0:
+                try:
+                    _run_kernel(request)
+                finally:
+                    os._exit(70)
+            children[pid] = request["slot"]
+            _send({"event": "spawned", "slot": request["slot"], "pid": pid})
+        elif request["op"] == "kill":
+            for pid, slot in children.items():
+                if slot == request["slot"]:
+                    os.kill(pid, signal.SIGKILL)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
