@@ -28,5 +28,4 @@ sync: setup
 
 release: sync
 	$(PY) -m course data
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" && for a in $$($(PY) -c "import course_config; print(*course_config.ASSIGNMENTS)"); do \
-	  nbgrader generate_assignment $$a --force || exit 1; done
+	$(PY) -m course release

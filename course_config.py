@@ -6,6 +6,7 @@ the nbgrader settings (``nbgrader_config.py`` only forwards to
 :func:`configure_nbgrader`, so plain ``nbgrader`` commands typed in the
 repository root use this file).
 """
+import os
 import sys
 from pathlib import Path
 
@@ -67,6 +68,11 @@ def grading_python(root=ROOT):
 def configure_nbgrader(c, root=ROOT):
     """Apply the course settings to an nbgrader traitlets config object, for the course in ``root``."""
     root = Path(root)
+    # nbgrader runs `alembic` from PATH: make the tools of the Python running nbgrader reachable,
+    # so `.venv/bin/nbgrader ...` works without activating the environment.
+    scripts = str(Path(sys.executable).parent)
+    if scripts not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = os.pathsep.join([scripts, os.environ.get("PATH", "")])
     c.CourseDirectory.course_id = COURSE_ID
     c.CourseDirectory.root = str(root)
     # The jupytext twin (.md) of each source notebook holds the solutions:
@@ -93,11 +99,14 @@ def configure_nbgrader(c, root=ROOT):
 
     c.Autograde.pre_convert_hook = BeforeEachSubmission(lambda: SandboxedKernelManager(kernel_name="python3", config=c))
 
-    from nbgrader.converters.autograde import Autograde
+    # Fault containment (course/grading): a broken submission costs only its own points.
+    from course.grading.preprocessors import AUTOGRADE, SANITIZE
+    from course.grading.reading import LenientNotebookExporter
 
-    from course.preprocessors import SurviveKernelDeath
-
-    c.Autograde.autograde_preprocessors = [
-        SurviveKernelDeath if p.__name__ == "Execute" else p
-        for p in Autograde.class_traits()["autograde_preprocessors"].default()
-    ]
+    c.Autograde.exporter_class = LenientNotebookExporter
+    c.Autograde.sanitize_preprocessors = list(SANITIZE)
+    c.Autograde.autograde_preprocessors = list(AUTOGRADE)
+    c.ContainedExecute.timeout = CELL_TIMEOUT_SECONDS
+    c.ContainedExecute.notebook_timeout = NOTEBOOK_TIMEOUT_SECONDS
+    c.ContainedExecute.interrupt_grace = INTERRUPT_GRACE_SECONDS
+    c.ContainedExecute.output_limit = OUTPUT_LIMIT_BYTES

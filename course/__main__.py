@@ -8,6 +8,7 @@ import sys
 COMMANDS = {
     "grade": ("course.grading.cli", "grade every submission of an assignment, in parallel (run in the course root)"),
     "demo": ("course.demo", "generate releases, grade the sample submissions, print grades"),
+    "release": ("course.release", "generate release/<a> with nbgrader; a failure keeps the committed one"),
     "sync": ("course.notebooks", "regenerate each source .ipynb from its MyST twin (.md)"),
     "data": ("course.data", "make data/ and copy it into each assignment"),
     "weights": ("course.weights", "place and verify pretrained weights in the torch cache"),
