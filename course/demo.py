@@ -3,7 +3,8 @@
 It works in a separate course directory (``demo/`` by default), a copy of
 this course's sources, so an instructor's real gradebook is never touched.
 Each sample states which points it must lose; the demonstration fails if
-grading disagrees.
+grading disagrees. Grading goes through ``course grade`` (pre-flight, parallel
+workers, run report in ``reports/<a>-run.csv``).
 """
 import argparse
 import filecmp
@@ -13,6 +14,8 @@ from pathlib import Path
 import course_config
 
 from . import pipeline, samples
+from .grading.runner import grade_class
+
 
 def _release_differences(generated, committed):
     comparison = filecmp.dircmp(generated, committed)
@@ -43,7 +46,7 @@ def run(workdir, assignments=course_config.ASSIGNMENTS, out=print):
         if differences:
             problems.append(f"{assignment}: the committed release differs from a fresh one: {differences}")
         written = pipeline.write_submissions(workdir, assignment)
-        pipeline.autograde(workdir, assignment, log=log)
+        grade_class(workdir, assignment, progress=False, log=out)
         pipeline.generate_feedback(workdir, assignment, log=log)
         elapsed = time.perf_counter() - started
 

@@ -27,8 +27,8 @@ class AnnounceIncidents(NbGraderPreprocessor):
     ).tag(config=True)
 
     def preprocess(self, nb, resources):
-        nb.cells = [cell for cell in nb.cells
-                    if cell.metadata.get(incidents.METADATA_KEY, {}).get("role") != MARKER]
+        previous = [cell for cell in nb.cells if cell.metadata.get(incidents.METADATA_KEY, {}).get("role") == MARKER]
+        nb.cells = [cell for cell in nb.cells if cell not in previous]
         messages = []
         for incident in incidents.of(nb):
             message = " ".join(incident.message.split())
@@ -38,5 +38,7 @@ class AnnounceIncidents(NbGraderPreprocessor):
             cell = new_markdown_cell("\n".join([f"## {self.title}", "", self.introduction, ""]
                                                + [f"- {message}" for message in messages]))
             cell.metadata[incidents.METADATA_KEY] = {"role": MARKER}
+            if previous and "id" in previous[0]:
+                cell.id = previous[0].id
             nb.cells.insert(0, cell)
         return nb, resources

@@ -1,0 +1,46 @@
+"""nbgrader preprocessors of the course, one transformation per class.
+
+``SANITIZE`` and ``AUTOGRADE`` are nbgrader's default
+``Autograde.sanitize_preprocessors`` and ``Autograde.autograde_preprocessors``
+with the course's classes substituted or added (``course_config`` sets them):
+
+sanitize (submitted -> autograded copy):
+    ClearOutput, NormalizeCellMetadata (instead of DeduplicateIds),
+    OverwriteKernelspec, OverwriteCells, RestoreTestCells (added),
+    CheckCellMetadata
+autograde (execution and scores):
+    ContainedExecute (instead of Execute), IgnorePattern,
+    ClearMetadataPreprocessor, LimitOutput, AnnounceIncidents (added),
+    SaveAutoGrades, AssignLatePenalties, CheckCellMetadata
+"""
+from nbconvert.preprocessors import ClearMetadataPreprocessor
+from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, IgnorePattern,
+                                    LimitOutput, OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
+
+from .announce_incidents import AnnounceIncidents
+from .contained_execute import ContainedExecute
+from .normalize_cell_metadata import NormalizeCellMetadata
+from .restore_test_cells import RestoreTestCells
+
+SANITIZE = [
+    ClearOutput,
+    NormalizeCellMetadata,
+    OverwriteKernelspec,
+    OverwriteCells,
+    RestoreTestCells,
+    CheckCellMetadata,
+]
+
+AUTOGRADE = [
+    ContainedExecute,
+    IgnorePattern,
+    ClearMetadataPreprocessor,
+    LimitOutput,
+    AnnounceIncidents,
+    SaveAutoGrades,
+    AssignLatePenalties,
+    CheckCellMetadata,
+]
+
+__all__ = ["AnnounceIncidents", "ContainedExecute", "NormalizeCellMetadata", "RestoreTestCells",
+           "SANITIZE", "AUTOGRADE"]
