@@ -72,6 +72,15 @@ def _autograde(config, root, assignment, student):
     return result["success"], result.get("log", "") + result.get("error", "")
 
 
+def _quiet_gradebook_warnings():
+    """nbgrader's gradebook API warns about its own session handling on every submission."""
+    import warnings
+
+    from sqlalchemy.exc import SAWarning
+
+    warnings.filterwarnings("ignore", category=SAWarning)
+
+
 # --- worker side ------------------------------------------------------------------
 
 _worker = {}
@@ -82,9 +91,12 @@ def _start_worker(root, assignment, snapshot, threads):
     import course_config
     from course.grading.forkserver import ForkedKernelManager, ForkServer
 
-    os.environ["PYTHONWARNINGS"] = "ignore"
+    from multiprocessing.util import Finalize
+
+    _quiet_gradebook_warnings()
     config = load_config(root)
     private = Path(tempfile.mkdtemp(prefix="course-worker-"))
+    Finalize(None, shutil.rmtree, args=(private, True), exitpriority=1)
     shutil.copy(snapshot, private / "gradebook.db")
     config.CourseDirectory.db_url = f"sqlite:///{private / 'gradebook.db'}"
     config.SandboxedKernelManager.threads = threads
@@ -97,7 +109,10 @@ def _start_worker(root, assignment, snapshot, threads):
     try:
         manager = ForkedKernelManager(config=config)
         ForkServer.current = ForkServer(manager, preload=course_config.PRELOAD_MODULES,
-                                        prepare=course_config.PREPARE_REFERENCES.get(assignment, ())).start()
+                                        prepare=course_config.PREPARE_REFERENCES.get(assignment, ()))
+        # multiprocessing ends its workers without atexit: Finalize stops the zygote and removes its spool.
+        Finalize(None, ForkServer.current.stop, exitpriority=10)
+        ForkServer.current.start()
     except Exception as error:  # reported by the pre-flight, which stops the run
         _worker["error"] = f"{type(error).__name__}: {error}"
 
@@ -122,10 +137,33 @@ def _execute(root, assignment, student, staging):
     if not success or not notebooks:
         outcome.status = "failed"
         outcome.reason = _last_error(log) or "nbgrader could not execute the submission"
+        if outcome.incidents:
+            outcome.reason += "; " + summarize(outcome.incidents)
     elif outcome.incidents:
         outcome.status = "graded with problems"
-        outcome.reason = "; ".join(i["detail"] for i in outcome.incidents)
+        outcome.reason = summarize(outcome.incidents)
     return outcome
+
+
+def _read_incidents(outcome, folder):
+    """Status and reason from the incidents of the recorded notebooks (the writer's steps add some)."""
+    found = []
+    for path in sorted(folder.glob("*.ipynb")):
+        found += [i.__dict__ for i in incidents.of(nbformat.read(path, as_version=nbformat.NO_CONVERT))]
+    outcome.incidents = found
+    if found and outcome.status == "graded":
+        outcome.status = "graded with problems"
+    if found:
+        outcome.reason = summarize(found)
+
+
+def summarize(found):
+    """One line for the instructor: each kind of incident once, with its first detail and how many."""
+    kinds = {}
+    for incident in found:
+        kinds.setdefault(incident["kind"], []).append(incident["detail"])
+    return "; ".join(f"{kind}: {details[0]}" + (f" (and {len(details) - 1} more)" if len(details) > 1 else "")
+                     for kind, details in kinds.items())
 
 
 def notebook_points(notebook):
@@ -172,7 +210,7 @@ def check_preflight(solution, blank):
         if blank.points != 0:
             problems.append(f"the blank release scored {blank.points:g} (it must get 0)")
         if solution.incidents:
-            problems.append("the solution's run had problems: " + "; ".join(i["detail"] for i in solution.incidents))
+            problems.append("the solution's run had problems: " + summarize(solution.incidents))
     if problems:
         raise GradingSetupError(
             "Grading stopped before any student was graded; nothing was recorded. The pre-flight found:\n  - "
@@ -243,13 +281,9 @@ def write_report(root, assignment, outcomes):
 
 def grade_class(root, assignment, jobs=None, students=None, progress=True, log=print):
     """Grade every submission of ``assignment`` in ``root``; the list of Outcomes (one per student)."""
-    import warnings
-
-    from sqlalchemy.exc import SAWarning
     from tqdm import tqdm
 
-    # nbgrader's gradebook API warns about its own session handling on every submission.
-    warnings.filterwarnings("ignore", category=SAWarning)
+    _quiet_gradebook_warnings()
     root = Path(root).resolve()
     config = load_config(root)
     snapshot = require_assignment(root, config, assignment)
@@ -283,6 +317,8 @@ def grade_class(root, assignment, jobs=None, students=None, progress=True, log=p
                 if not success:
                     outcome.status = "failed"
                     outcome.reason = outcome.reason or _last_error(record_log) or "nbgrader could not record it"
+                else:
+                    _read_incidents(outcome, root / "autograded" / student / assignment)
                 try:
                     outcome.points, outcome.max_points = recorded_points(root, config, assignment, student)
                 except Exception:  # not recorded at all

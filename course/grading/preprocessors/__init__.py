@@ -6,26 +6,28 @@ with the course's classes substituted or added (``course_config`` sets them):
 
 sanitize (submitted -> autograded copy):
     ClearOutput, NormalizeCellMetadata (instead of DeduplicateIds),
-    OverwriteKernelspec, OverwriteCells, RestoreTestCells (added),
+    ReportKernelspec (instead of OverwriteKernelspec), OverwriteCells, RestoreTestCells (added),
     CheckCellMetadata
 autograde (execution and scores):
-    ContainedExecute (instead of Execute), IgnorePattern,
+    ContainedExecute (instead of Execute), NoteDiskLimit (added), IgnorePattern,
     ClearMetadataPreprocessor, LimitOutput, AnnounceIncidents (added),
     SaveAutoGrades, AssignLatePenalties, CheckCellMetadata
 """
 from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, IgnorePattern,
-                                    LimitOutput, OverwriteCells, OverwriteKernelspec, SaveAutoGrades)
+                                    LimitOutput, OverwriteCells, SaveAutoGrades)
 
 from .announce_incidents import AnnounceIncidents
 from .contained_execute import ContainedExecute
 from .normalize_cell_metadata import NormalizeCellMetadata
+from .note_disk_limit import NoteDiskLimit
+from .report_kernelspec import ReportKernelspec
 from .restore_test_cells import RestoreTestCells
 
 SANITIZE = [
     ClearOutput,
     NormalizeCellMetadata,
-    OverwriteKernelspec,
+    ReportKernelspec,
     OverwriteCells,
     RestoreTestCells,
     CheckCellMetadata,
@@ -33,6 +35,7 @@ SANITIZE = [
 
 AUTOGRADE = [
     ContainedExecute,
+    NoteDiskLimit,
     IgnorePattern,
     ClearMetadataPreprocessor,
     LimitOutput,
@@ -42,5 +45,6 @@ AUTOGRADE = [
     CheckCellMetadata,
 ]
 
-__all__ = ["AnnounceIncidents", "ContainedExecute", "NormalizeCellMetadata", "RestoreTestCells",
+__all__ = ["AnnounceIncidents", "ContainedExecute", "NormalizeCellMetadata", "NoteDiskLimit", "ReportKernelspec",
+           "RestoreTestCells",
            "SANITIZE", "AUTOGRADE"]
