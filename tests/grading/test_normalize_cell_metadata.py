@@ -108,3 +108,13 @@ def test_is_malformed_metadata_removed_instead_of_aborting_the_batch(course, met
     notebook = course.sanitize(notebook)
     assert "nbgrader" not in notebook.cells[0].metadata
     assert grade_ids(notebook) == grade_ids(course.release)
+
+
+def test_does_a_test_cell_tagged_skip_execution_by_the_student_still_run(course):
+    notebook = course.submission()
+    for cell in notebook.cells:
+        if cell.metadata.get("nbgrader", {}).get("grade"):
+            cell.metadata["tags"] = ["skip-execution", "mine"]
+    notebook = course.sanitize(notebook)
+    tagged = [cell.metadata.get("tags") for cell in notebook.cells if cell.metadata.get("nbgrader", {}).get("grade")]
+    assert tagged and all(tags == ["mine"] for tags in tagged)

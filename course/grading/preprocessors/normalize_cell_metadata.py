@@ -13,6 +13,11 @@ nbgrader issue #1083). Here:
   gradebook, or malformed metadata loses its ``nbgrader`` key: it becomes an
   ordinary cell, still executed, never graded. A copy is reported (incident
   ``duplicate_grade_id``).
+
+Cells the gradebook knows also lose a ``skip-execution`` tag (nbclient would
+not run them): the instructor tags only ungraded display cells, so on a test,
+answer or given cell the tag can only be the student's, and a test cell that
+never runs would keep its points.
 """
 from nbformat import from_dict
 from nbgrader.preprocessors import NbGraderPreprocessor
@@ -20,6 +25,9 @@ from traitlets import Unicode
 
 from ..incidents import record
 from .canonical import grade_id_of, source_cells
+
+#: The tag nbclient skips (NotebookClient.skip_cells_with_tag).
+SKIP_TAG = "skip-execution"
 
 
 class NormalizeCellMetadata(NbGraderPreprocessor):
@@ -54,4 +62,6 @@ class NormalizeCellMetadata(NbGraderPreprocessor):
             else:
                 seen.add(grade_id)
                 cell.metadata["nbgrader"] = from_dict(known[grade_id].metadata())
+                if SKIP_TAG in cell.metadata.get("tags", []):
+                    cell.metadata["tags"] = [tag for tag in cell.metadata["tags"] if tag != SKIP_TAG]
         return nb, resources
