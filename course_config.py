@@ -50,10 +50,10 @@ TEXT_STUB = "VOTRE RÉPONSE ICI"
 #: formgrader runs in a Python that lacks torch (e.g. a JupyterHub's own).
 GRADING_PYTHON = None
 #: Modules the class runner's warm kernels import before any submission is
-#: assigned to them, and graders' functions that compute the references once.
+#: assigned to them, and graders' functions that compute the references once
+#: (each imports its assignment's graders module and what it needs).
 PRELOAD_MODULES = ("numpy", "scipy.signal", "PIL.Image", "torch", "torch.nn.functional", "torchvision",
-                   "matplotlib.pyplot", "sklearn.datasets", "ipykernel.kernelapp", "graders.tp_convolution",
-                   "graders.cnn_bases")
+                   "matplotlib.pyplot", "ipykernel.kernelapp")
 PREPARE_REFERENCES = {"tp_convolution": ("graders.tp_convolution:prepare",),
                       "cnn_bases": ("graders.cnn_bases:prepare",)}
 

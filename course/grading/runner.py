@@ -6,9 +6,9 @@ only, against a private copy of the gradebook: nothing they do reaches the
 real one. The main process is the single writer: it records each executed
 notebook through nbgrader's own ``Autograde`` (see :mod:`.replay`), so the
 gradebook and ``autograded/`` hold what ``nbgrader autograde --force`` would
-write. Before any student, a pre-flight grades the instructor's solution (it
-must get full marks) and the blank release (it must get 0) in the same workers;
-if either is off, nothing is recorded.
+write. A pre-flight grades the instructor's solution (it must get full marks)
+and the blank release (it must get 0) in the same workers, first in the queue;
+no student is recorded before it passes, and if it fails nothing is.
 """
 import concurrent.futures
 import copy
@@ -302,8 +302,15 @@ def grade_class(root, assignment, jobs=None, students=None, progress=True, log=p
             log(f"Pre-flight: grading the solution and the blank release of {assignment} ({jobs} workers)...")
             checks = [pool.submit(_execute, preflight, assignment, s, work / "preflight")
                       for s in (REFERENCE_STUDENT, BLANK_STUDENT)]
-            check_preflight(*(f.result() for f in checks))
+            # The class starts executing at once (into a staging folder); nothing is recorded before the
+            # pre-flight has passed, and a failed pre-flight cancels the rest.
             futures = {pool.submit(_execute, root, assignment, s, work / "executed"): s for s in chosen}
+            try:
+                check_preflight(*(f.result() for f in checks))
+            except GradingSetupError:
+                for future in futures:
+                    future.cancel()
+                raise
             bar = tqdm(total=len(futures), desc=f"grading {assignment}", unit="submission", disable=not progress)
             for future in concurrent.futures.as_completed(futures):
                 student = futures[future]
