@@ -24,7 +24,6 @@ from jupyter_client.provisioning import LocalProvisioner
 from traitlets import List, Unicode
 
 from .sandbox import WORK_DIR, SandboxedKernelManager, SandboxError, bwrap_command, kernel_environment, writable_arguments
-from .watchdog import TreeWatchdog
 
 ZYGOTE = Path(__file__).with_name("zygote.py")
 ZYGOTE_INSIDE = "/opt/course-zygote/zygote.py"
@@ -255,20 +254,13 @@ class ForkedKernelManager(SandboxedKernelManager):
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         await super(SandboxedKernelManager, self)._async_launch_kernel(kernel_cmd, **kw)
-        if (self.memory_limit or self.process_limit) and self.provisioner.pid:
-            self._watchdog = TreeWatchdog(self.provisioner.pid, self._stop_for_limit,
-                                          memory_limit=self.memory_limit, process_limit=self.process_limit)
-            self._watchdog.start()
+        self._start_watchdog()
 
-    def _stop_for_limit(self, hit):
-        self.limit_hit = hit
-        self.log.warning("Kernel stopped: %s", hit.detail)
+    def _kill_sandbox(self):
         self.fork_server.kill(self.slot)
 
     async def _async_cleanup_resources(self, restart=False):
-        if self._watchdog is not None:
-            self._watchdog.stop()
-            self._watchdog = None
+        self._stop_watchdog()
         await super(SandboxedKernelManager, self)._async_cleanup_resources(restart=restart)
         if self.slot is not None and not restart:
             self.fork_server.release(self.slot)

@@ -177,24 +177,33 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     async def _async_launch_kernel(self, kernel_cmd, **kw):
         await super()._async_launch_kernel(kernel_cmd, **kw)
-        if self.memory_limit or self.process_limit:
+        self._start_watchdog()
+
+    def _start_watchdog(self):
+        if (self.memory_limit or self.process_limit) and self.provisioner.pid:
             self._watchdog = TreeWatchdog(self.provisioner.pid, self._stop_for_limit,
                                           memory_limit=self.memory_limit, process_limit=self.process_limit)
             self._watchdog.start()
 
+    def _stop_watchdog(self):
+        if self._watchdog is not None:
+            self._watchdog.stop()
+            self._watchdog = None
+
     def _stop_for_limit(self, hit):
-        """Called from the watchdog's thread: record the bound, then kill the whole sandbox."""
+        """Called from the watchdog's thread: record the bound, then end every process of the kernel."""
         self.limit_hit = hit
         self.log.warning("Kernel stopped: %s", hit.detail)
+        self._kill_sandbox()
+
+    def _kill_sandbox(self):
         try:
             os.killpg(self.provisioner.pid, signal.SIGKILL)
         except (OSError, AttributeError, TypeError):
             pass
 
     async def _async_cleanup_resources(self, restart=False):
-        if self._watchdog is not None:
-            self._watchdog.stop()
-            self._watchdog = None
+        self._stop_watchdog()
         await super()._async_cleanup_resources(restart=restart)
         if self._private_dir and not restart:
             shutil.rmtree(self._private_dir, ignore_errors=True)

@@ -1,0 +1,83 @@
+"""Kernels forked from the warm sandboxed process: isolated from each other, bounded, and ordinary to nbclient."""
+import pytest
+from nbclient import NotebookClient
+from nbformat.v4 import new_code_cell, new_notebook
+
+import course_config
+from course.grading.forkserver import ForkedKernelManager, ForkServer
+
+pytestmark = pytest.mark.slow
+SETTINGS = dict(graders_dir=str(course_config.ROOT / "graders"), data_dir=str(course_config.DATA_DIR), threads=1,
+                workdir_limit=2**20, tmp_limit=2**20, memory_limit=2**30)
+
+
+@pytest.fixture(scope="module")
+def server():
+    server = ForkServer(ForkedKernelManager(**SETTINGS), preload=["numpy", "matplotlib.pyplot", "ipykernel.kernelapp"])
+    ForkServer.current = server.start()
+    yield server
+    ForkServer.current = None
+    server.stop()
+
+
+def run(folder, *sources, timeout=60):
+    notebook = new_notebook(cells=[new_code_cell(s) for s in sources],
+                            metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    manager = ForkedKernelManager(kernel_name="python3", **SETTINGS)
+    try:
+        NotebookClient(notebook, km=manager, timeout=timeout, allow_errors=True, interrupt_on_timeout=True,
+                       resources={"metadata": {"path": str(folder)}}).execute()
+    except Exception:  # a kernel stopped by a bound: the test looks at the manager
+        pass
+    return [cell.outputs for cell in notebook.cells], manager
+
+
+def text(outputs):
+    return "".join(o.get("text", "") for o in outputs)
+
+
+def test_is_each_kernel_the_first_process_of_its_own_namespace(server, tmp_path):
+    outputs, _ = run(tmp_path, "import os; print(os.getpid(), sorted(p for p in os.listdir('/proc') if p.isdigit()))")
+    assert text(outputs[0]) == "1 ['1']\n"
+
+
+def test_does_a_kernel_see_its_files_but_not_the_other_submissions(server, tmp_path):
+    (tmp_path / "cat.txt").write_text("miaou")
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "secret.txt").write_text("autre étudiant")
+    run(other, "open('mine.txt', 'w').write('à moi')")
+    outputs, _ = run(tmp_path, "import os; print(open('cat.txt').read(), sorted(os.listdir('.')), os.listdir('/spool'))")
+    assert text(outputs[0]) == "miaou ['cat.txt', 'other'] []\n"
+    assert not (other / "mine.txt").exists()  # what a kernel writes stays in its own tmpfs
+
+
+def test_does_a_kernel_start_from_the_warm_state_not_from_the_previous_kernel(server, tmp_path):
+    run(tmp_path, "import numpy, sys; numpy.SECRET = 42; sys.modules['planted'] = numpy")
+    outputs, _ = run(tmp_path, "import numpy, sys; print(hasattr(numpy, 'SECRET'), 'planted' in sys.modules)")
+    assert text(outputs[0]) == "False False\n"
+
+
+def test_are_the_folder_and_tmp_bounded(server, tmp_path):
+    outputs, _ = run(tmp_path, "open('big', 'wb').write(bytes(2 * 2**20))", "open('/tmp/big', 'wb').write(bytes(2 * 2**20))")
+    assert [o[0].ename for o in outputs] == ["OSError", "OSError"]
+
+
+def test_does_a_message_interrupt_stop_a_runaway_cell(server, tmp_path):
+    outputs, _ = run(tmp_path, "x = 1", "while True: pass", "print(x + 1)", timeout=3)
+    assert outputs[1][0].ename == "KeyboardInterrupt" and text(outputs[2]) == "2\n"
+
+
+def test_does_the_watchdog_stop_processes_that_together_use_too_much_memory(server, tmp_path):
+    source = ("import os, time\n"
+              "for _ in range(3):\n"
+              "    if os.fork() == 0:\n"
+              "        block = bytearray(600 * 2**20); time.sleep(30); os._exit(0)\n"
+              "time.sleep(30)")
+    _, manager = run(tmp_path, source)
+    assert manager.limit_hit is not None and manager.limit_hit.kind == "memory_limit"
+
+
+def test_do_figures_come_back_inline(server, tmp_path):
+    outputs, _ = run(tmp_path, "import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()")
+    assert any("image/png" in o.get("data", {}) for o in outputs[0])
