@@ -23,7 +23,7 @@ from pathlib import Path
 from jupyter_client.provisioning import LocalProvisioner
 from traitlets import List, Unicode
 
-from .sandbox import WORK_DIR, SandboxedKernelManager, SandboxError, bwrap_command, kernel_environment, writable_arguments
+from .sandbox import WORK_DIR, python_paths, SandboxedKernelManager, SandboxError, bwrap_command, kernel_environment, read_only_root
 
 ZYGOTE = Path(__file__).with_name("zygote.py")
 ZYGOTE_INSIDE = "/opt/course-zygote/zygote.py"
@@ -54,6 +54,16 @@ def host_pid(ancestor, namespace_pid):
     return None
 
 
+def kept_under_tmp(paths):
+    """The outermost existing folders of ``paths`` under /tmp: each kernel's fresh /tmp must still show them."""
+    inside = sorted({p for p in paths if os.path.exists(p) and (p + "/").startswith("/tmp/")}, key=len)
+    outermost = []
+    for path in inside:
+        if not any((path + "/").startswith(kept + "/") for kept in outermost):
+            outermost.append(path)
+    return outermost
+
+
 class ForkServer:
     """One warm zygote; ``spawn`` gives a fresh kernel process for one submission."""
 
@@ -74,10 +84,11 @@ class ForkServer:
         if bwrap is None:
             raise SandboxError("bubblewrap ('bwrap') is not installed: apt-get install bubblewrap")
         s = self.settings
-        command = bwrap_command(bwrap, s.grading_python, s.graders_dir, s.data_dir, s.readable_paths)
+        command = bwrap_command(bwrap, s.grading_python, s.graders_dir, s.data_dir, s.tmp_limit, s.readable_paths)
         command += ["--ro-bind", str(ZYGOTE), ZYGOTE_INSIDE, "--bind", str(self.spool), "/spool",
-                    "--dir", WORK_DIR, "--dir", "/run/kernel"]
-        command += writable_arguments(s.tmp_limit) + ["--cap-add", "ALL", "--chdir", "/tmp", "--"]
+                    "--dir", WORK_DIR, "--dir", "/run/kernel", "--dir", "/run/oldtmp"]
+        self.keep = kept_under_tmp(list(python_paths(s.grading_python)) + list(s.readable_paths))
+        command += read_only_root() + ["--cap-add", "ALL", "--chdir", "/tmp", "--"]
         config = {"preload": self.preload, "prepare": self.prepare}
         environment = kernel_environment(os.environ, threads=1)
         self.process = subprocess.Popen(command + [s.grading_python, ZYGOTE_INSIDE, json.dumps(config)],
@@ -142,7 +153,7 @@ class ForkServer:
     def spawn(self, slot, env, limits, threads, arguments=(), timeout=60):
         """Fork a kernel for ``slot``; the host PID of its process tree's root."""
         self._request({"op": "spawn", "slot": slot, "env": env, "limits": limits, "threads": threads,
-                       "workdir": WORK_DIR, "arguments": list(arguments)})
+                       "workdir": WORK_DIR, "arguments": list(arguments), "keep": self.keep})
         spawned = self._wait_for(lambda: self._events.get(slot, {}).get("spawned") or self._events.get("ended"),
                                  timeout)
         if not spawned or "pid" not in spawned:

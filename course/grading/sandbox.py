@@ -60,11 +60,13 @@ def python_paths(python):
     return tuple(json.loads(output))
 
 
-def bwrap_command(bwrap, python, graders_dir, data_dir, extra_readable=()):
+def bwrap_command(bwrap, python, graders_dir, data_dir, tmp_limit, extra_readable=()):
     """bwrap's arguments shared by every kernel sandbox: a read-only system, no network, no instructor paths."""
     # In its own PID namespace the kernel would take its parent for dead: bwrap --die-with-parent watches instead.
+    # The private, size-limited /tmp comes before the binds: the Python environment may live under the host's /tmp.
     command = [bwrap, "--die-with-parent", "--new-session", "--unshare-all", "--unsetenv", "JPY_PARENT_PID",
-               "--dev", "/dev", "--proc", "/proc"]
+               "--dev", "/dev", "--proc", "/proc",
+               "--size", str(tmp_limit), "--tmpfs", "/tmp", "--size", str(tmp_limit), "--tmpfs", "/dev/shm"]
     for path in ("/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc"):
         if os.path.islink(path):
             command += ["--symlink", os.readlink(path), path]
@@ -81,13 +83,10 @@ def bwrap_command(bwrap, python, graders_dir, data_dir, extra_readable=()):
     return command
 
 
-def writable_arguments(tmp_limit, extra_dirs=()):
-    """Size-limited tmpfs for /tmp, /dev/shm and ``extra_dirs``; everything else read-only (so memory-backed
-    folders such as the sandbox's root cannot be filled). Put after every mount that needs a new folder."""
-    arguments = ["--size", str(tmp_limit), "--tmpfs", "/tmp", "--size", str(tmp_limit), "--tmpfs", "/dev/shm"]
-    for path in extra_dirs:
-        arguments += ["--dir", path]
-    return arguments + ["--remount-ro", "/dev", "--remount-ro", "/"]
+def read_only_root():
+    """Everything but the size-limited tmpfs read-only, so memory-backed folders such as the sandbox's root
+    cannot be filled. Put after every mount that needs a new folder."""
+    return ["--remount-ro", "/dev", "--remount-ro", "/"]
 
 
 def kernel_environment(env, threads=0):
@@ -156,7 +155,8 @@ class SandboxedKernelManager(AsyncKernelManager):
         workdir = os.path.realpath(kw.get("cwd") or os.getcwd())
         kw["env"] = kernel_environment(kw.get("env") or os.environ, self.threads)
         kw["cwd"] = self._private_dir  # bwrap's own cwd; the kernel's is set by --chdir
-        command = bwrap_command(bwrap, self.grading_python, self.graders_dir, self.data_dir, self.readable_paths)
+        command = bwrap_command(bwrap, self.grading_python, self.graders_dir, self.data_dir, self.tmp_limit,
+                                self.readable_paths)
         command += self._workdir_arguments(workdir)
         command += ["--bind", self._private_dir, self._private_dir, "--chdir", WORK_DIR, "--"]
         return command + self._process_limits() + kernel_cmd, kw
@@ -166,7 +166,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         arguments = ["--size", str(self.workdir_limit), "--tmpfs", WORK_DIR]
         for name in sorted(os.listdir(workdir)):
             arguments += ["--ro-bind", os.path.join(workdir, name), f"{WORK_DIR}/{name}"]
-        return arguments + writable_arguments(self.tmp_limit)
+        return arguments + read_only_root()
 
     def _process_limits(self):
         # Per process, a backstop for the watchdog: no core dumps, no file larger than the folder's room.

@@ -26,10 +26,11 @@ import time
 import traceback
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWPID = 0x00020000, 0x04000000, 0x08000000, 0x20000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 4096, 16384, 1 << 18
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
+MNT_DETACH = 2
 PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 24, 38
 SYS_CAPSET = 126  # x86_64
-SPOOL, KERNEL_RUN = "/spool", "/run/kernel"
+SPOOL, KERNEL_RUN, OLD_TMP = "/spool", "/run/kernel", "/run/oldtmp"
 
 libc = ctypes.CDLL(None, use_errno=True)
 
@@ -47,6 +48,18 @@ def _mount(source, target, fstype, flags, data=None):
 
 def _tmpfs(target, size):
     _mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size},mode=1777")
+
+
+def _private_tmp(size, keep):
+    """A fresh, size-limited /tmp; the read-only folders the sandbox bound under /tmp (``keep``, e.g. a
+    virtual environment living there) are carried over into it."""
+    _mount("/tmp", OLD_TMP, None, MS_BIND | MS_REC)
+    _tmpfs("/tmp", size)
+    for path in keep:
+        os.makedirs(path, exist_ok=True)
+        _mount(OLD_TMP + path[len("/tmp"):], path, None, MS_BIND | MS_REC)
+        _mount("none", path, None, MS_REMOUNT | MS_BIND | MS_RDONLY)
+    _check(libc.umount2(OLD_TMP.encode(), MNT_DETACH), "umount old /tmp")
 
 
 def _drop_capabilities():
@@ -84,7 +97,7 @@ def _run_kernel(request):
     shutil.copytree(f"{SPOOL}/{slot}/files", workdir, dirs_exist_ok=True)
     _mount(f"{SPOOL}/{slot}/run", KERNEL_RUN, None, MS_BIND)
     _mount("tmpfs", SPOOL, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV, "size=4k")  # other submissions: out of sight
-    _tmpfs("/tmp", limits["tmp"])
+    _private_tmp(limits["tmp"], request.get("keep", []))
     _tmpfs("/dev/shm", limits["tmp"])
     kernel = os.fork()  # the first process of the new PID namespace
     if kernel:
