@@ -17,8 +17,7 @@ total / N), peak memory of the whole process tree (sum of RSS, and of PSS,
 sampled every 0.1 s) and the largest peak of one worker's tree (B: the tree
 under each direct child of `course grade`; A: the whole run). Then it compares
 both gradebooks per student and per test cell, prints "scores identical:
-yes/no" and exits 1 when they differ. When `course grade` is not available,
-only A runs. A runs first, so B may find the page cache warmer.
+yes/no" and exits 1 when they differ. A runs first, so B may find the page cache warmer.
 """
 import argparse
 import csv
@@ -132,16 +131,19 @@ def median_from_report(root, elapsed, count):
 
 
 def course_grade_command(jobs):
-    """The `course grade` command, or None when this environment does not have it."""
-    script = Path(sys.executable).parent / "course"
-    base = [str(script)] if script.exists() else [sys.executable, "-m", "course"]
-    try:
-        probe = subprocess.run(base + ["grade", "--help"], cwd=ROOT, capture_output=True, text=True, timeout=120)
-    except (OSError, subprocess.TimeoutExpired):
+    """`course grade` as the README shows it: the console script of this environment."""
+    return [str(Path(sys.executable).parent / "course"), "grade", ASSIGNMENT, "--jobs", str(jobs)]
+
+
+def measure(name, command, folder, accepted=(0,)):
+    """run_measured, or None (after printing the end of its output) when the command failed."""
+    print(f"{name}: (cd {folder} && {' '.join(command)})", flush=True)
+    elapsed, code, lines, sampler = run_measured(command, folder)
+    if code not in accepted:
+        print("\n".join(line for _, line in lines[-30:]))
+        print(f"{name} failed (exit code {code})")
         return None
-    if probe.returncode != 0:
-        return None
-    return base + ["grade", ASSIGNMENT, "--jobs", str(jobs)]
+    return elapsed, lines, sampler
 
 
 def build_class(root, students):
@@ -185,38 +187,28 @@ def compare(work, args):
     shutil.copytree(copy_a, copy_b)
 
     results, scores = {}, {}
-    command_a = [sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT, "--force"]
-    print(f"A: (cd {copy_a} && {' '.join(command_a)})", flush=True)
-    elapsed, code, lines, sampler = run_measured(command_a, copy_a)
-    if code != 0:
-        print("\n".join(line for _, line in lines[-30:]))
-        print(f"A failed (exit code {code})")
+    measured = measure("A", [sys.executable, "-m", "nbgrader", "autograde", ASSIGNMENT, "--force"], copy_a)
+    if measured is None:
         return 2
+    elapsed, lines, sampler = measured
     results["A"] = dict(wall=elapsed, median=median_from_log(lines, elapsed, n), peak=sampler.peak,
                         worker=sampler.peak, pss=sampler.pss_available)
     scores["A"] = pipeline.scores(copy_a, ASSIGNMENT)
 
-    command_b = course_grade_command(args.jobs)
-    if command_b is None:
-        print("B: `course grade` is not available in this environment: only A was measured.")
-    else:
-        print(f"B: (cd {copy_b} && {' '.join(command_b)})", flush=True)
-        elapsed, code, lines, sampler = run_measured(command_b, copy_b)
-        summary = [line for _, line in lines if line.startswith(f"{ASSIGNMENT}:") or re.match(r"  \S", line)]
-        print("\n".join(f"   {line}" for line in summary))
-        if code not in (0, 1):  # 1: some submission "failed", still a complete run
-            print("\n".join(line for _, line in lines[-30:]))
-            print(f"B failed (exit code {code})")
-            return 2
-        results["B"] = dict(wall=elapsed, median=median_from_report(copy_b, elapsed, n), peak=sampler.peak,
-                            worker=sampler.worker_peak, pss=sampler.pss_available)
-        scores["B"] = pipeline.scores(copy_b, ASSIGNMENT)
+    # exit code 1: some submission "failed", still a complete run
+    measured = measure("B", course_grade_command(args.jobs), copy_b, accepted=(0, 1))
+    if measured is None:
+        return 2
+    elapsed, lines, sampler = measured
+    summary = [line for _, line in lines if line.startswith(f"{ASSIGNMENT}:") or re.match(r"  \S", line)]
+    print("\n".join(f"   {line}" for line in summary))
+    results["B"] = dict(wall=elapsed, median=median_from_report(copy_b, elapsed, n), peak=sampler.peak,
+                        worker=sampler.worker_peak, pss=sampler.pss_available)
+    scores["B"] = pipeline.scores(copy_b, ASSIGNMENT)
 
     print_table(results, n, args.jobs)
     off = sorted(s for s in expected if scores["A"].get(s) != expected[s])
     print(f"A against the expected scores: {'all match' if not off else 'differ for ' + ', '.join(off)}")
-    if "B" not in results:
-        return 0
     identical = scores["A"] == scores["B"]
     print(f"scores identical: {'yes' if identical else 'no'}")
     if not identical:
@@ -239,7 +231,7 @@ def print_table(results, n, jobs):
     print(f"{'':28}{heads['A']:>19}{heads['B']:>19}{'A/B':>8}")
     for label, get, form in rows:
         a = get(results["A"])
-        b = get(results["B"]) if "B" in results else None
+        b = get(results["B"])
         cells = [form.format(v) if v is not None else "-" for v in (a, b)]
         ratio = f"{a / b:.2f}" if a is not None and b else "-"
         print(f"{label:28}{cells[0]:>19}{cells[1]:>19}{ratio:>8}")

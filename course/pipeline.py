@@ -4,7 +4,6 @@ Every step is a plain ``nbgrader`` command run in the course root (so its
 ``nbgrader_config.py`` applies), and the scores are read back through
 nbgrader's own gradebook API.
 """
-import os
 import shutil
 import subprocess
 import sys
@@ -26,10 +25,8 @@ class NbgraderError(RuntimeError):
 
 def nbgrader(root, *args, log=None):
     """Run ``nbgrader <args>`` in ``root``; return its log (nbgrader logs to stderr)."""
-    # nbgrader runs `alembic` from PATH: put this environment's scripts first, activated or not.
-    env = dict(os.environ, PATH=os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]))
-    result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root, env=env,
-                            capture_output=True, text=True)
+    # (nbgrader finds `alembic` on its own: the course's configuration puts its environment on PATH.)
+    result = subprocess.run([sys.executable, "-m", "nbgrader", *args], cwd=root, capture_output=True, text=True)
     output = result.stdout + result.stderr
     if log is not None:
         with open(log, "a", encoding="utf-8") as stream:

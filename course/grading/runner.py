@@ -18,7 +18,7 @@ import os
 import shutil
 import tempfile
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
@@ -127,34 +127,33 @@ def _execute(root, assignment, student, staging):
     success, log = _autograde(config, root, assignment, student)
     outcome = Outcome(student, seconds=time.perf_counter() - started)
     folder = Path(staging) / student / assignment
-    notebooks = sorted(folder.glob("*.ipynb")) if folder.exists() else []
-    for path in notebooks:
-        notebook = nbformat.read(path, as_version=nbformat.NO_CONVERT)
-        outcome.incidents += [i.__dict__ for i in incidents.of(notebook)]
-        points, max_points = notebook_points(notebook)
-        outcome.points += points
-        outcome.max_points += max_points
-    if not success or not notebooks:
+    outcome.incidents, outcome.points, outcome.max_points = read_notebooks(folder)
+    if not success or not any(folder.glob("*.ipynb")):
         outcome.status = "failed"
         outcome.reason = _last_error(log) or "nbgrader could not execute the submission"
         if outcome.incidents:
             outcome.reason += "; " + summarize(outcome.incidents)
-    elif outcome.incidents:
-        outcome.status = "graded with problems"
-        outcome.reason = summarize(outcome.incidents)
+    else:
+        _note_incidents(outcome)
     return outcome
 
 
-def _read_incidents(outcome, folder):
-    """Status and reason from the incidents of the recorded notebooks (the writer's steps add some)."""
-    found = []
-    for path in sorted(folder.glob("*.ipynb")):
-        found += [i.__dict__ for i in incidents.of(nbformat.read(path, as_version=nbformat.NO_CONVERT))]
-    outcome.incidents = found
-    if found and outcome.status == "graded":
-        outcome.status = "graded with problems"
-    if found:
-        outcome.reason = summarize(found)
+def read_notebooks(folder):
+    """(incidents, points, max points) of the graded notebooks in ``folder``."""
+    found, points, max_points = [], 0.0, 0.0
+    for path in sorted(Path(folder).glob("*.ipynb")):
+        notebook = nbformat.read(path, as_version=nbformat.NO_CONVERT)
+        found += [asdict(incident) for incident in incidents.of(notebook)]
+        scored, maximum = notebook_points(notebook)
+        points, max_points = points + scored, max_points + maximum
+    return found, points, max_points
+
+
+def _note_incidents(outcome):
+    if outcome.incidents:
+        if outcome.status == "graded":
+            outcome.status = "graded with problems"
+        outcome.reason = summarize(outcome.incidents)
 
 
 def summarize(found):
@@ -324,8 +323,9 @@ def grade_class(root, assignment, jobs=None, students=None, progress=True, log=p
                 if not success:
                     outcome.status = "failed"
                     outcome.reason = outcome.reason or _last_error(record_log) or "nbgrader could not record it"
-                else:
-                    _read_incidents(outcome, root / "autograded" / student / assignment)
+                else:  # the writer's own steps add incidents too: read them where they were recorded
+                    outcome.incidents = read_notebooks(root / "autograded" / student / assignment)[0]
+                    _note_incidents(outcome)
                 try:
                     outcome.points, outcome.max_points = recorded_points(root, config, assignment, student)
                 except Exception:  # not recorded at all
