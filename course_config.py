@@ -50,12 +50,10 @@ TEXT_STUB = "VOTRE RÉPONSE ICI"
 #: formgrader runs in a Python that lacks torch (e.g. a JupyterHub's own).
 GRADING_PYTHON = None
 #: Modules the class runner's warm kernels import before any submission is
-#: assigned to them, and graders' functions that compute the references once
-#: (each imports its assignment's graders module and what it needs).
+#: assigned to them. (graders' references are computed once per judge process:
+#: see course/grading/judge.py.)
 PRELOAD_MODULES = ("numpy", "scipy.signal", "PIL.Image", "torch", "torch.nn.functional", "torchvision",
-                   "matplotlib.pyplot", "ipykernel.kernelapp")
-PREPARE_REFERENCES = {"tp_convolution": ("graders.tp_convolution:prepare",),
-                      "cnn_bases": ("graders.cnn_bases:prepare",)}
+                   "matplotlib.pyplot", "ipykernel.kernelapp", "handover.plain", "handover.evidence")
 
 
 def grading_python(root=ROOT):
@@ -86,8 +84,8 @@ def configure_nbgrader(c, root=ROOT):
     kernels = c.SandboxedKernelManager  # the fork server's ForkedKernelManager inherits these
     kernels.sandbox = SANDBOX
     kernels.grading_python = grading_python(root)
-    # The kernel imports graders and reads the data from this course, whatever is installed where.
-    kernels.graders_dir = str(root / "graders")
+    # The kernel imports handover (never graders) and reads the data from this course, whatever is installed where.
+    kernels.handover_dir = str(root / "handover")
     kernels.data_dir = str(root / "data")
     kernels.memory_limit = MEMORY_LIMIT_BYTES
     kernels.process_limit = PROCESS_LIMIT
@@ -110,3 +108,9 @@ def configure_nbgrader(c, root=ROOT):
     c.ContainedExecute.notebook_timeout = NOTEBOOK_TIMEOUT_SECONDS
     c.ContainedExecute.interrupt_grace = INTERRUPT_GRACE_SECONDS
     c.ContainedExecute.output_limit = OUTPUT_LIMIT_BYTES
+    # Verdicts come from a clean judge process of this course, never from the student's kernel.
+    c.JudgeHandovers.grading_python = grading_python(root)
+    c.JudgeHandovers.course_root = str(root)
+
+    from course.grading.feedback import configure_feedback  # students' feedback: French, no grading secrets
+    configure_feedback(c, root)

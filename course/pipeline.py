@@ -16,7 +16,7 @@ import course_config
 from . import samples
 
 #: What a course directory needs to generate and grade.
-COURSE_FILES = ("course_config.py", "nbgrader_config.py", "source", "data", "graders")
+COURSE_FILES = ("course_config.py", "nbgrader_config.py", "source", "data", "graders", "handover")
 
 
 class NbgraderError(RuntimeError):
@@ -88,7 +88,8 @@ def export(root, log=None):
 
 
 def scores(root, assignment):
-    """student -> {grade_id of each test cell: score} for every graded submission of ``assignment``."""
+    """student -> {grade_id of each test cell: score} for every graded submission of ``assignment``
+    (the autograded cells; open questions are graded by hand)."""
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{Path(root) / 'gradebook.db'}") as gradebook:
@@ -97,17 +98,17 @@ def scores(root, assignment):
             cells = {}
             for notebook in submission.notebooks:
                 for grade in notebook.grades:
-                    if grade.auto_score is not None or grade.max_score:
+                    if grade.cell.cell_type == "code":
                         cells[grade.name] = float(grade.score)
             table[submission.student_id] = cells
         return table
 
 
 def max_scores(root, assignment):
-    """grade_id -> points of each test cell, as the gradebook knows them."""
+    """grade_id -> points of each test cell, as the gradebook knows them (open questions excluded)."""
     from nbgrader.api import Gradebook
 
     with Gradebook(f"sqlite:///{Path(root) / 'gradebook.db'}") as gradebook:
         return {cell.name: float(cell.max_score)
                 for notebook in gradebook.find_assignment(assignment).notebooks
-                for cell in notebook.grade_cells}
+                for cell in notebook.grade_cells if cell.cell_type == "code"}

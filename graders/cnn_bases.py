@@ -1,76 +1,90 @@
-"""Checks of the assignment ``cnn_bases``, one function per hidden test cell.
+"""Judges of the assignment ``cnn_bases``, one check per hidden test cell.
 
-The references are computed here, with numpy and scipy (``np.correlate``,
+The kernel calls the student's functions on the inputs of
+``handover.cnn_bases`` (other lengths and seeds than the notebook's, odd and
+non-square filters, negative shifts, non-square images, stride and padding
+combinations) and hands the results over. The references are computed here,
+on the same inputs, with numpy and scipy (``np.correlate``,
 ``scipy.signal.correlate2d``) or torch's functional API on graders' own
-weights, on inputs the notebook never shows: other lengths and seeds, odd
-and non-square filters, negative shifts, non-square images, stride and
-padding combinations. Only the answer under test comes from the student.
-The training check rebuilds the digits test split itself
-(:func:`digits_split`, the same rule as the notebook's given cell).
+weights. The training check recomputes the predictions itself from the
+handed-over weights, on the digits test split.
 """
-import copy
 import functools
 import math
 
 import numpy as np
 
-from .checks import as_array, as_int, check, fail, is_close
+from handover import cnn_bases as cases
+from handover.cnn_bases import digits_split  # noqa: F401 (the rule is shared with the kernel side)
+
+from .checks import INTEGERS, FLOATS, Array, as_array, as_int, check, fail, kind_of, read_array, type_name
 
 
-# --- the student's functions and values --------------------------------------------
+# --- what the student's functions gave ---------------------------------------------------
 
-def _call(function, call, *args, **kwargs):
-    """``function(*args, **kwargs)``; any error in the student's code becomes a French message."""
-    if not callable(function):
-        fail(f"`{call.split('(')[0]}` doit être une fonction, pas un objet de type {type(function).__name__}.")
-    try:
-        return function(*args, **kwargs)
-    except NotImplementedError:
-        fail(f"`{call}` lève NotImplementedError : la fonction n'est pas encore écrite.")
-    except Exception as error:  # the student's code: any failure is a wrong answer, reported as such
-        fail(f"`{call}` lève une erreur : {type(error).__name__} : {error}")
+def _result(result, call):
+    """The value a student's function returned; a French message if it raised or is no function."""
+    kind = kind_of(result)
+    if kind == "not_callable":
+        fail(f"`{call.split('(')[0]}` doit être une fonction, pas un objet de type {type_name(result['value'])}.")
+    if kind == "raised":
+        if result.get("type") == "NotImplementedError":
+            fail(f"`{call}` lève NotImplementedError : la fonction n'est pas encore écrite.")
+        fail(f"`{call}` lève une erreur : {result.get('type')} : {result.get('message')}")
+    return result
 
 
-def _numbers(value, call):
-    """A float64 array from a numpy array, a torch tensor or a list of numbers."""
-    import torch
+def _list_values(value):
+    """Nested lists or tuples of numbers as a float64 array (ValueError otherwise)."""
+    if kind_of(value) in INTEGERS + FLOATS:
+        number = value["value"]
+        if isinstance(number, bool) or not isinstance(number, (int, float)):
+            raise ValueError("not a number")
+        return np.float64(number)
+    if kind_of(value) in ("list", "tuple") and value.get("length") == len(value["items"]):
+        return np.array([_list_values(v) for v in value["items"]], dtype=np.float64)
+    raise ValueError("not a list of numbers")
 
-    if isinstance(value, (list, tuple)):
+
+def _numbers(result, call):
+    """An :class:`Array` from a numpy array, a torch tensor or a list of numbers."""
+    value = _result(result, call)
+    if kind_of(value) in ("list", "tuple"):
         try:
-            value = np.array(value, dtype=np.float64)
-        except (TypeError, ValueError):
+            values = _list_values(value)
+        except ValueError:
             fail(f"`{call}` doit renvoyer un tableau numpy de nombres.")
-    if not isinstance(value, (np.ndarray, torch.Tensor)):
-        fail(f"`{call}` doit renvoyer un tableau numpy, pas un objet de type {type(value).__name__}.")
-    return as_array(value, call)
+        return Array("ndarray", "float64", values.shape, True, values=values, finite=bool(np.all(np.isfinite(values))))
+    if read_array(value) is None:
+        fail(f"`{call}` doit renvoyer un tableau numpy, pas un objet de type {type_name(value)}.")
+    return as_array(value, call, tensor_only=False)
 
 
-def _strict_int(value, call):
+def _strict_int(result, call):
     """An integer type (Python, numpy or a one-element integer tensor): never a float, never a bool."""
-    if isinstance(value, (bool, np.bool_)):
+    value = _result(result, call)
+    if kind_of(value) == "bool":
         fail(f"`{call}` renvoie un booléen : il faut un nombre entier.")
-    if isinstance(value, (float, np.floating)):
-        fail(f"`{call}` renvoie un nombre à virgule ({type(value).__name__}) : une taille est un entier (int). "
+    if kind_of(value) in FLOATS:
+        fail(f"`{call}` renvoie un nombre à virgule ({type_name(value)}) : une taille est un entier (int). "
              "Utilisez la division entière `//`.")
     return as_int(value, call)
 
 
-def _random(shape, seed, offset=0.0):
-    return np.random.default_rng(seed).standard_normal(shape) + offset
-
-
 # --- A. 1D convolution -----------------------------------------------------------------
 
-#: (length of x, length of f, seed): other lengths than the notebook's, asymmetric filters.
-CONV1D_CASES = ((37, 5, 11), (50, 7, 12), (12, 3, 13), (9, 9, 14), (20, 1, 15))
+def _results(results, count):
+    if not isinstance(results, list) or len(results) != count:
+        fail("La fonction n'a pas pu être essayée sur toutes les entrées de test.")
+    return results
 
 
 @check
-def check_conv1d(conv1d):
-    for n, m, seed in CONV1D_CASES:
-        x, f = _random(n, seed), _random(m, seed + 100)
+def check_conv1d(results):
+    for result, (n, m, seed) in zip(_results(results, len(cases.CONV1D_CASES)), cases.CONV1D_CASES):
+        x, f = cases.conv1d_inputs(n, m, seed)
         call = f"conv1d(x, f) avec len(x) = {n} et len(f) = {m}"
-        actual = _numbers(_call(conv1d, call, x.copy(), f.copy()), call)
+        actual = _numbers(result, call)
         expected = np.correlate(x, f, mode="same")
         if actual.shape != expected.shape:
             if actual.shape == (n - m + 1,):
@@ -80,38 +94,34 @@ def check_conv1d(conv1d):
                 fail(f"`{call}` a la longueur {n + m - 1} : trop de positions du filtre. "
                      "La sortie doit garder la longueur de x, une valeur par instant t.")
             fail(f"`{call}` a la forme {actual.shape} : on attend un tableau à une dimension de même longueur que x.")
-        if is_close(actual, expected):
+        if actual.close_to(expected):
             continue
-        if is_close(actual, np.convolve(x, f, mode="same")):
+        if actual.close_to(np.convolve(x, f, mode="same")):
             fail(f"`{call}` retourne le filtre : c'est la convolution des mathématiciens. "
                  "Ici f_k multiplie x[t + k] (corrélation croisée), sans retourner f.")
-        if any(is_close(actual, np.roll(expected, s)) for s in (-1, 1)):
+        if any(actual.close_to(np.roll(expected, s)) for s in (-1, 1)):
             fail(f"`{call}` est décalé d'un pas : le coefficient central de f doit multiplier x[t].")
         fail(f"`{call}` ne donne pas la corrélation de x par f avec des zéros aux bords.")
 
 
 @check
-def check_gaussian_filter(gaussian_filter):
-    for length in (5, 3, 8, 11, 1):
+def check_gaussian_filter(results):
+    for result, length in zip(_results(results, len(cases.GAUSSIAN_LENGTHS)), cases.GAUSSIAN_LENGTHS):
         call = f"gaussian_filter({length})"
-        actual = _numbers(_call(gaussian_filter, call, length), call)
+        actual = _numbers(result, call)
         t = np.linspace(-2, 2, length)
         raw = np.exp(-t ** 2 / 2)
         expected = raw / raw.sum()
         if actual.shape != expected.shape:
             fail(f"`{call}` a la forme {actual.shape} : on attend un tableau de {length} valeurs.")
-        if is_close(actual, expected):
+        if actual.close_to(expected):
             continue
-        if is_close(actual, raw) or is_close(actual, raw / raw.max()):
+        if actual.close_to(raw) or actual.close_to(raw / raw.max()):
             fail(f"`{call}` n'est pas normalisé : divisez les valeurs par leur somme pour que le filtre somme à 1.")
-        if abs(actual.sum() - 1) > 1e-6:
+        if actual.values is None or abs(actual.values.sum() - 1) > 1e-6:
             fail(f"Les valeurs de `{call}` ne somment pas à 1.")
         fail(f"`{call}` n'est pas exp(-t²/2) échantillonné en {length} points régulièrement espacés de -2 à 2 "
              "(puis normalisé).")
-
-
-#: (length of x, k): positive, negative and zero shifts, up to |k| = len(x) - 1.
-SHIFT_CASES = ((12, 3), (12, -5), (9, 0), (15, 14), (15, -14), (7, 1))
 
 
 def _shifted(x, k):
@@ -124,31 +134,26 @@ def _shifted(x, k):
 
 
 @check
-def check_shift(shift):
-    for n, k in SHIFT_CASES:
-        x = _random(n, 20 + n + k, offset=1.0)
+def check_shift(results):
+    for result, (n, k) in zip(_results(results, len(cases.SHIFT_CASES)), cases.SHIFT_CASES):
+        x = cases.shift_input(n, k)
         call = f"shift(x, {k}) avec len(x) = {n}"
-        actual = _numbers(_call(shift, call, x.copy(), k), call)
+        actual = _numbers(result, call)
         expected = _shifted(x, k)
         if actual.shape != expected.shape:
             fail(f"`{call}` a la forme {actual.shape} : le signal décalé doit garder la longueur de x.")
-        if is_close(actual, expected):
+        if actual.close_to(expected):
             continue
-        if k and is_close(actual, np.roll(x, k)):
+        if k and actual.close_to(np.roll(x, k)):
             fail(f"`{call}` fait revenir de l'autre côté les valeurs qui sortent (comme np.roll) : "
                  "les places libérées doivent recevoir des zéros.")
-        if k and is_close(actual, _shifted(x, -k)):
+        if k and actual.close_to(_shifted(x, -k)):
             fail(f"`{call}` décale dans le mauvais sens : k > 0 pousse le signal vers la droite "
                  "(vers les t plus grands), k < 0 vers la gauche.")
         fail(f"`{call}` n'est pas x décalé de {k} pas avec des zéros à la place libérée.")
 
 
 # --- B. 2D multichannel convolution -------------------------------------------------------
-
-#: (image shape (H, W, C), filter height and width): non-square images and filters.
-CONV2D_CASES = (((7, 11, 3), (3, 5)), ((10, 6, 2), (5, 3)), ((9, 8, 1), (1, 3)), ((6, 13, 4), (3, 3)),
-                ((5, 4, 2), (1, 1)))
-
 
 def _correlate_image(image, filt):
     from scipy.signal import correlate2d
@@ -157,13 +162,13 @@ def _correlate_image(image, filt):
 
 
 @check
-def check_conv2d(conv2d_multichannel):
-    for k, ((height, width, channels), (fh, fw)) in enumerate(CONV2D_CASES):
-        image = _random((height, width, channels), 30 + k)
-        filt = _random((fh, fw, channels), 40 + k)
+def check_conv2d(results):
+    for k, result in enumerate(_results(results, len(cases.CONV2D_CASES))):
+        (height, width, channels), (fh, fw) = cases.CONV2D_CASES[k]
+        image, filt = cases.conv2d_inputs(k)
         call = (f"conv2d_multichannel(image, filt) avec image de forme {image.shape} "
                 f"et filt de forme {filt.shape}")
-        actual = _numbers(_call(conv2d_multichannel, call, image.copy(), filt.copy()), call)
+        actual = _numbers(result, call)
         expected = _correlate_image(image, filt)
         if actual.shape != expected.shape:
             if actual.shape == image.shape and channels > 1:
@@ -174,14 +179,14 @@ def check_conv2d(conv2d_multichannel):
                      "et sa largeur.")
             fail(f"`{call}` a la forme {actual.shape} : on attend (hauteur, largeur) de l'image. "
                  "Le padding dépend de la hauteur du filtre en hauteur et de sa largeur en largeur.")
-        if is_close(actual, expected):
+        if actual.close_to(expected):
             continue
-        if is_close(actual, _correlate_image(image, filt[::-1, ::-1])):
+        if actual.close_to(_correlate_image(image, filt[::-1, ::-1])):
             fail(f"`{call}` retourne le filtre (convolution des mathématiciens) : f[k, l, c] doit multiplier "
                  "x[i + k, j + l, c], sans retournement.")
-        if channels > 1 and is_close(actual, expected / channels):
+        if channels > 1 and actual.close_to(expected / channels):
             fail(f"`{call}` fait la moyenne sur les canaux : la formule en fait la somme.")
-        if channels > 1 and is_close(actual, _correlate_image(image[..., :1], filt[..., :1])):
+        if channels > 1 and actual.close_to(_correlate_image(image[..., :1], filt[..., :1])):
             fail(f"`{call}` n'utilise que le premier canal : sommez les contributions de tous les canaux.")
         fail(f"`{call}` ne donne pas la somme sur les canaux des corrélations de chaque canal par le filtre, "
              "avec des zéros autour de l'image.")
@@ -189,18 +194,13 @@ def check_conv2d(conv2d_multichannel):
 
 # --- B. Output sizes --------------------------------------------------------------------
 
-#: (n, kernel_size, padding, stride); None: the argument is left to its default.
-OUTPUT_SIZE_CASES = ((31, 5, None, None), (17, 4, None, None), (30, 3, 1, None), (29, 7, 3, None),
-                     (19, 2, None, 2), (10, 3, None, 3), (221, 7, 3, 2), (227, 11, 0, 4), (9, 3, 2, 4),
-                     (6, 4, 1, 3), (5, 5, 2, 1), (1, 1, 0, 1), (13, 6, 2, 5))
-
-
 @check
-def check_output_size(conv_output_size):
-    for n, kernel_size, padding, stride in OUTPUT_SIZE_CASES:
-        kwargs = {name: value for name, value in (("padding", padding), ("stride", stride)) if value is not None}
+def check_output_size(results):
+    for result, case in zip(_results(results, len(cases.OUTPUT_SIZE_CASES)), cases.OUTPUT_SIZE_CASES):
+        n, kernel_size, padding, stride = case
+        kwargs = cases.output_size_arguments(*case)
         call = f"conv_output_size({n}, {kernel_size}" + "".join(f", {k}={v}" for k, v in kwargs.items()) + ")"
-        actual = _strict_int(_call(conv_output_size, call, n, kernel_size, **kwargs), call)
+        actual = _strict_int(result, call)
         p, s = padding or 0, stride or 1
         expected = (n + 2 * p - kernel_size) // s + 1
         if actual == expected:
@@ -220,19 +220,6 @@ def check_output_size(conv_output_size):
 
 # --- C. A convolution layer in numpy ------------------------------------------------------
 
-#: (input shape (C_in, H, W), filters shape (C_out, C_in, kh, kw)): non-square inputs and kernels.
-CONV_LAYER_CASES = (((3, 9, 11), (4, 3, 3, 2)), ((1, 8, 8), (2, 1, 5, 5)), ((2, 6, 7), (5, 2, 1, 1)),
-                    ((4, 5, 12), (1, 4, 2, 4)))
-
-
-def _layer_inputs(k):
-    (c_in, height, width), filters_shape = CONV_LAYER_CASES[k]
-    x = _random((c_in, height, width), 50 + k)
-    filters = _random(filters_shape, 60 + k) / np.sqrt(np.prod(filters_shape[1:]))
-    biases = 0.5 * _random(filters_shape[0], 70 + k)
-    return x, filters, biases
-
-
 def _cross_correlations(x, filters):
     """(C_out, H', W'): what a convolution layer computes before its bias and activation."""
     from scipy.signal import correlate2d
@@ -241,11 +228,10 @@ def _cross_correlations(x, filters):
                      for kernels in filters])
 
 
-def _run_conv_layer(conv_layer, k):
-    x, filters, biases = _layer_inputs(k)
+def _conv_layer_result(result, k):
+    x, filters, biases = cases.conv_layer_inputs(k)
     call = f"conv_layer(x, filters, biases) avec x de forme {x.shape} et filters de forme {filters.shape}"
-    actual = _numbers(_call(conv_layer, call, x.copy(), filters.copy(), biases.copy()), call)
-    return call, actual, x, filters, biases
+    return call, _numbers(result, call), x, filters, biases
 
 
 def _check_layer_shape(call, actual, x, filters):
@@ -264,29 +250,29 @@ def _check_layer_shape(call, actual, x, filters):
 
 
 @check
-def check_conv_layer_shape(conv_layer):
-    for k in range(len(CONV_LAYER_CASES)):
-        call, actual, x, filters, _ = _run_conv_layer(conv_layer, k)
+def check_conv_layer_shape(results):
+    for k, result in enumerate(_results(results, len(cases.CONV_LAYER_CASES))):
+        call, actual, x, filters, _ = _conv_layer_result(result, k)
         _check_layer_shape(call, actual, x, filters)
 
 
 @check
-def check_conv_layer_values(conv_layer):
-    for k in range(len(CONV_LAYER_CASES)):
-        call, actual, x, filters, biases = _run_conv_layer(conv_layer, k)
+def check_conv_layer_values(results):
+    for k, result in enumerate(_results(results, len(cases.CONV_LAYER_CASES))):
+        call, actual, x, filters, biases = _conv_layer_result(result, k)
         _check_layer_shape(call, actual, x, filters)
         correlations = _cross_correlations(x, filters)
         with_bias = correlations + biases[:, None, None]
-        if is_close(actual, np.maximum(with_bias, 0)):
+        if actual.close_to(np.maximum(with_bias, 0)):
             continue
-        if is_close(actual, with_bias):
+        if actual.close_to(with_bias):
             fail(f"`{call}` n'applique pas la ReLU : la couche garde la partie positive, max(valeur, 0).")
-        if is_close(actual, np.maximum(correlations, 0)):
+        if actual.close_to(np.maximum(correlations, 0)):
             fail(f"`{call}` oublie le biais : chaque filtre ajoute son biais à toute sa carte.")
-        if is_close(actual, np.maximum(correlations, 0) + biases[:, None, None]):
+        if actual.close_to(np.maximum(correlations, 0) + biases[:, None, None]):
             fail(f"`{call}` ajoute le biais après la ReLU : il s'ajoute avant.")
         flipped = _cross_correlations(x, filters[..., ::-1, ::-1]) + biases[:, None, None]
-        if is_close(actual, np.maximum(flipped, 0)):
+        if actual.close_to(np.maximum(flipped, 0)):
             fail(f"`{call}` retourne les noyaux : une couche de convolution calcule une corrélation croisée, "
                  "les noyaux glissent sans être retournés.")
         fail(f"`{call}` ne donne pas ReLU(somme sur les canaux d'entrée des corrélations + biais).")
@@ -294,22 +280,17 @@ def check_conv_layer_values(conv_layer):
 
 # --- C. Pooling -----------------------------------------------------------------------------
 
-#: (shape (H, W), size or None for the default, offset of the values): odd sizes, all-negative maps.
-POOLING_CASES = (((6, 8), None, 0.0), ((7, 9), 2, 0.0), ((9, 12), 3, 0.0), ((10, 5), 5, 0.0),
-                 ((4, 6), 2, -5.0))
-
-
 def _windows(x, size):
     rows, cols = x.shape[0] // size, x.shape[1] // size
     return x[:rows * size, :cols * size].reshape(rows, size, cols, size)
 
 
-def _check_pooling(function, name, reduce, other, other_name):
-    for k, (shape, size, offset) in enumerate(POOLING_CASES):
-        x = _random(shape, 80 + k, offset=offset)
+def _check_pooling(results, name, reduce, other, other_name):
+    for k, result in enumerate(_results(results, len(cases.POOLING_CASES))):
+        shape, size, _ = cases.POOLING_CASES[k]
+        x = cases.pooling_input(k)
         call = f"{name}(x{'' if size is None else f', size={size}'}) avec x de forme {shape}"
-        args = () if size is None else (size,)
-        actual = _numbers(_call(function, call, x.copy(), *args), call)
+        actual = _numbers(result, call)
         size = size or 2
         expected = reduce(_windows(x, size), axis=(1, 3))
         if actual.shape != expected.shape:
@@ -321,32 +302,32 @@ def _check_pooling(function, name, reduce, other, other_name):
                      "pas une fenêtre entière sont ignorées.")
             fail(f"`{call}` a la forme {actual.shape} : chaque dimension doit être divisée par `size` "
                  "(division entière).")
-        if is_close(actual, expected):
+        if actual.close_to(expected):
             continue
-        if is_close(actual, other(_windows(x, size), axis=(1, 3))):
+        if actual.close_to(other(_windows(x, size), axis=(1, 3))):
             fail(f"`{call}` calcule {other_name} de chaque fenêtre.")
-        if is_close(actual, np.maximum(expected, 0)):
+        if actual.close_to(np.maximum(expected, 0)):
             fail(f"`{call}` est faux pour les fenêtres dont toutes les valeurs sont négatives : "
                  "ne partez pas de 0 pour chercher le maximum.")
-        if is_close(actual, expected * size * size):
+        if actual.close_to(expected * size * size):
             fail(f"`{call}` fait la somme de chaque fenêtre : divisez par le nombre de pixels de la fenêtre.")
         fail(f"`{call}` ne résume pas correctement chaque fenêtre size x size (fenêtres sans chevauchement).")
 
 
 @check
-def check_max_pool(max_pool2d):
-    _check_pooling(max_pool2d, "max_pool2d", np.max, np.mean, "la moyenne au lieu du maximum")
+def check_max_pool(results):
+    _check_pooling(results, "max_pool2d", np.max, np.mean, "la moyenne au lieu du maximum")
 
 
 @check
-def check_avg_pool(avg_pool2d):
-    _check_pooling(avg_pool2d, "avg_pool2d", np.mean, np.max, "le maximum au lieu de la moyenne")
+def check_avg_pool(results):
+    _check_pooling(results, "avg_pool2d", np.mean, np.max, "le maximum au lieu de la moyenne")
 
 
 # --- D. LeNet-5 -------------------------------------------------------------------------------
 
-LENET_INPUT = (1, 32, 32)
 N_CLASSES = 10
+MIN_TEST_ACCURACY = 0.95
 
 
 @functools.lru_cache(maxsize=1)
@@ -367,31 +348,20 @@ def lenet_shapes():
     return tuple(tuple(p.shape) for p in model.parameters())
 
 
-def _lenet_class(LeNet5):
-    import torch
-
-    if not (isinstance(LeNet5, type) and issubclass(LeNet5, torch.nn.Module)):
+def _built_model(values, name):
+    """The parameter shapes of ``LeNet5()``, as handed over; French messages when it is no model class."""
+    if kind_of(values.get("class")) != "module_class":
         fail("`LeNet5` doit être une classe qui hérite de nn.Module : `class LeNet5(nn.Module): ...`.")
-
-
-def _new_lenet(LeNet5):
-    """``LeNet5()``, without touching the notebook's random state."""
-    import torch
-
-    _lenet_class(LeNet5)
-    with torch.random.fork_rng(devices=[]):
-        model = _call(LeNet5, "LeNet5()")
-    if not isinstance(model, torch.nn.Module):
+    built = values.get("built")
+    if kind_of(built) == "raised":
+        fail(f"`LeNet5()` lève une erreur : {built.get('type')} : {built.get('message')}")
+    if kind_of(built) != "module":
         fail("`LeNet5()` doit construire un modèle torch (nn.Module).")
-    return model
+    return [tuple(int(n) for n in shape) for shape in built["parameters"]]
 
 
-def _parameter_shapes(model):
-    return sorted(tuple(p.shape) for p in model.parameters())
-
-
-def _require_lenet_parameters(model, name):
-    actual = _parameter_shapes(model)
+def _require_lenet_parameters(shapes, name):
+    actual = sorted(shapes)
     if actual == sorted(lenet_shapes()):
         return
     convs = [s for s in actual if len(s) == 4]
@@ -418,30 +388,22 @@ def _require_lenet_parameters(model, name):
     fail(f"Les couches linéaires de `{name}` sont fausses : 120 puis 84 neurones, puis 10 scores.")
 
 
-def _logits_of(model, x, call):
-    """The model's output for ``x`` (a float32 array), in eval mode, on a copy: the student's model is left as is."""
-    import torch
-
-    model = copy.deepcopy(model)
-    model.eval()
-    with torch.no_grad():
-        output = _call(model, call, torch.from_numpy(np.array(x, dtype=np.float32)))
-    if not isinstance(output, torch.Tensor):
-        fail(f"`{call}` doit renvoyer un tenseur torch, pas un objet de type {type(output).__name__}.")
+def _output(values, call):
+    output = values.get("output")
+    if kind_of(output) == "raised":
+        fail(f"`{call}` lève une erreur : {output.get('type')} : {output.get('message')}. "
+             "Suivez la forme du tenseur couche après couche (print(x.shape) dans forward).")
+    if kind_of(output) != "tensor":
+        fail(f"`{call}` doit renvoyer un tenseur torch, pas un objet de type {type_name(output)}.")
     return as_array(output, call)
 
 
-def _weights_by_shape(model):
-    """The model's parameters as float64 tensors, keyed by shape (every LeNet-5 shape is unique)."""
-    return {tuple(p.shape): p.detach().cpu().double() for p in model.parameters()}
-
-
 def _lenet_logits(weights, x, pool="max", relu=True, flatten="chw"):
-    """LeNet-5 computed by graders with torch's functional API, from weights keyed by shape."""
+    """LeNet-5 computed by graders with torch's functional API, from float64 weights keyed by shape."""
     import torch
     import torch.nn.functional as F
 
-    w = [weights[shape] for shape in lenet_shapes()]
+    w = [torch.from_numpy(np.asarray(weights[shape], dtype=np.float64)) for shape in lenet_shapes()]
     activation = F.relu if relu else (lambda t: t)
     pooling = F.max_pool2d if pool == "max" else F.avg_pool2d
     with torch.no_grad():
@@ -457,54 +419,33 @@ def _lenet_logits(weights, x, pool="max", relu=True, flatten="chw"):
 
 
 @check
-def check_lenet_layers(LeNet5):
-    model = _new_lenet(LeNet5)
-    _require_lenet_parameters(model, "LeNet5()")
-    batch = 3
-    x = _random((batch,) + LENET_INPUT, 90).astype(np.float32)
-    output = _logits_of(model, x, f"LeNet5()(x) pour x de forme {x.shape}")
-    if output.shape != (batch, N_CLASSES):
-        fail(f"Pour un lot de forme {x.shape}, `LeNet5()` renvoie la forme {output.shape} : on attend un score "
+def check_lenet_layers(**values):
+    _require_lenet_parameters(_built_model(values, "LeNet5()"), "LeNet5()")
+    shape = (cases.LAYERS_BATCH,) + cases.LENET_INPUT
+    output = _output(values, f"LeNet5()(x) pour x de forme {shape}")
+    if output.shape != (cases.LAYERS_BATCH, N_CLASSES):
+        fail(f"Pour un lot de forme {shape}, `LeNet5()` renvoie la forme {output.shape} : on attend un score "
              "par classe et par image, (taille du lot, 10).")
 
 
-def _random_lenet_weights(seed):
-    """Graders' own weights, He-scaled so that every layer keeps activations of order 1."""
-    rng = np.random.default_rng(seed)
-    weights = {}
-    for shape in lenet_shapes():
-        if len(shape) == 1:
-            weights[shape] = 0.1 * rng.standard_normal(shape)
-        else:
-            weights[shape] = rng.standard_normal(shape) * np.sqrt(2 / np.prod(shape[1:]))
-    return weights
-
-
 @check
-def check_lenet_forward(LeNet5):
-    import torch
-
-    model = _new_lenet(LeNet5)
-    if _parameter_shapes(model) != sorted(lenet_shapes()):
+def check_lenet_forward(**values):
+    if sorted(_built_model(values, "LeNet5()")) != sorted(lenet_shapes()):
         fail("Les couches de `LeNet5` n'ont pas les formes de LeNet-5 : corrigez d'abord l'architecture "
              "(voir le test précédent).")
-    values = _random_lenet_weights(91)
-    with torch.no_grad():
-        for p in model.parameters():
-            p.copy_(torch.from_numpy(values[tuple(p.shape)]))
-    weights = {shape: torch.from_numpy(v) for shape, v in values.items()}
-    x = _random((4,) + LENET_INPUT, 92)
+    weights = {shape: cases.lenet_weight(shape) for shape in lenet_shapes()}
+    x = cases.random((cases.FORWARD_BATCH,) + cases.LENET_INPUT, cases.FORWARD_INPUT_SEED)
     call = "LeNet5()(x) (avec des poids fixés par la correction)"
-    actual = _logits_of(model, x, call)
+    actual = _output(values, call)
     expected = _lenet_logits(weights, x)
     if actual.shape != expected.shape:
         fail(f"`{call}` a la forme {actual.shape} : on attend (taille du lot, 10).")
-    if is_close(actual, expected, rtol=1e-4, atol=1e-4):
-        return
 
     def like(reference):
-        return is_close(actual, reference, rtol=1e-4, atol=1e-4)
+        return actual.close_to(reference, rtol=1e-4, atol=1e-4)
 
+    if like(expected):
+        return
     shifted = expected - expected.max(axis=1, keepdims=True)
     softmax = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
     if like(softmax) or like(np.log(softmax)):
@@ -539,59 +480,32 @@ def check_lenet_n_params(lenet_n_params):
 
 # --- E. Training on the digits -------------------------------------------------------------------
 
-DIGITS_TEST_SIZE = 0.25
-DIGITS_SPLIT_SEED = 0
-DIGITS_UPSCALE = 3
-DIGITS_MARGIN = 4
-MIN_TEST_ACCURACY = 0.95
-
-
-@functools.lru_cache(maxsize=1)
-def digits_split():
-    """The notebook's given rule: (x_train, y_train, x_test, y_test).
-
-    scikit-learn's 8x8 digits (values 0..16) scaled to [0, 1], each pixel
-    repeated 3x3 (24x24) with a margin of 4 zeros (32x32), as float32 arrays
-    (N, 1, 32, 32); labels int64; a stratified split, a quarter for the test.
-    """
-    from sklearn.datasets import load_digits
-    from sklearn.model_selection import train_test_split
-
-    digits = load_digits()
-    images = digits.images.astype(np.float32) / 16
-    images = images.repeat(DIGITS_UPSCALE, axis=1).repeat(DIGITS_UPSCALE, axis=2)
-    margin = DIGITS_MARGIN
-    images = np.pad(images, ((0, 0), (margin, margin), (margin, margin)))[:, None]
-    labels = digits.target.astype(np.int64)
-    train, test = train_test_split(np.arange(len(labels)), test_size=DIGITS_TEST_SIZE,
-                                   random_state=DIGITS_SPLIT_SEED, stratify=labels)
-    arrays = (images[train], labels[train], images[test], labels[test])
-    for array in arrays:
-        array.setflags(write=False)
-    return arrays
-
-
 @check
-def check_training(trained_lenet):
-    import torch
-
-    if not isinstance(trained_lenet, torch.nn.Module):
-        fail(f"`trained_lenet` doit être un modèle torch, pas un objet de type {type(trained_lenet).__name__}.")
-    if type(trained_lenet).__name__ != "LeNet5":
-        fail(f"`trained_lenet` doit être une instance de votre classe LeNet5, pas de {type(trained_lenet).__name__}.")
-    _require_lenet_parameters(trained_lenet, "trained_lenet")
+def check_training(model, parameters=(), output=None):
+    if kind_of(model) != "module":
+        fail(f"`trained_lenet` doit être un modèle torch, pas un objet de type {type_name(model)}.")
+    if model.get("class") != "LeNet5":
+        fail(f"`trained_lenet` doit être une instance de votre classe LeNet5, pas de {str(model.get('class'))[:80]}.")
+    arrays = [read_array(p) for p in parameters]
+    if any(a is None or a.values is None for a in arrays):
+        _require_lenet_parameters([a.shape for a in arrays if a is not None], "trained_lenet")
+        fail("Les paramètres de `trained_lenet` n'ont pas les formes de LeNet-5.")
+    _require_lenet_parameters([a.shape for a in arrays], "trained_lenet")
+    if not all(a.finite for a in arrays):
+        fail("Les poids de `trained_lenet` contiennent des valeurs infinies ou NaN : l'entraînement a divergé "
+             "(taux d'apprentissage trop grand ?).")
     _, _, x_test, y_test = digits_split()
     call = "trained_lenet(x_test)"
-    logits = _logits_of(trained_lenet, x_test, call)
-    if logits.shape != (len(x_test), N_CLASSES):
+    logits = _output({"output": output}, call)
+    if logits.shape != (len(x_test), N_CLASSES) or logits.values is None:
         fail(f"`{call}` a la forme {logits.shape} : on attend un score par classe pour chaque image.")
-    predicted = logits.argmax(axis=1)
-    # The predictions must come from the weights, through LeNet-5: graders recomputes them itself.
-    own = _lenet_logits(_weights_by_shape(trained_lenet), x_test).argmax(axis=1)
-    if np.mean(own == predicted) < 0.99:
+    # The predictions are graders' own, from the handed-over weights through LeNet-5; the model's own
+    # forward pass must agree with them.
+    own = _lenet_logits({a.shape: a.values for a in arrays}, x_test).argmax(axis=1)
+    if np.mean(own == logits.values.argmax(axis=1)) < 0.99:
         fail("Les prédictions de `trained_lenet` ne sont pas celles de LeNet-5 avec ses propres poids : "
              "sa méthode forward doit suivre l'architecture de l'exercice précédent.")
-    accuracy = float(np.mean(predicted == y_test))
+    accuracy = float(np.mean(own == y_test))
     if accuracy < 0.2:
         fail(f"`trained_lenet` reconnaît {accuracy:.0%} des chiffres du jeu de test, à peine mieux que le hasard "
              "(10 %) : le modèle ne semble pas entraîné. Vérifiez que l'optimiseur reçoit les paramètres de "
@@ -599,10 +513,28 @@ def check_training(trained_lenet):
     if accuracy < MIN_TEST_ACCURACY:
         fail(f"`trained_lenet` ne reconnaît que {accuracy:.1%} des chiffres du jeu de test ; il en faut au moins "
              f"{MIN_TEST_ACCURACY:.0%}. Entraînez-le sur tout x_train, assez d'époques, avec un taux "
-             "d'apprentissage raisonnable (la précision sur x_train ne dit rien de celle sur x_test).")
+             "d'apprentissage raisonnable (l'exactitude sur x_train ne dit rien de celle sur x_test).")
+
+
+#: grade_id of each hidden test cell -> its check.
+TESTS = {
+    "test_conv1d": check_conv1d,
+    "test_gaussian_filter": check_gaussian_filter,
+    "test_shift": check_shift,
+    "test_conv2d": check_conv2d,
+    "test_output_size": check_output_size,
+    "test_conv_layer_shape": check_conv_layer_shape,
+    "test_conv_layer_values": check_conv_layer_values,
+    "test_pooling_max": check_max_pool,
+    "test_pooling_avg": check_avg_pool,
+    "test_lenet_layers": check_lenet_layers,
+    "test_lenet_forward": check_lenet_forward,
+    "test_lenet_n_params": check_lenet_n_params,
+    "test_training": check_training,
+}
 
 
 def prepare():
-    """Compute the references that do not depend on the answer once (called by the class runner's warm kernels)."""
+    """Compute the references that do not depend on the answer once (a judge process calls this first)."""
     lenet_shapes()
     digits_split()

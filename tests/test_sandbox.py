@@ -23,7 +23,7 @@ def course(tmp_path):
 def run_sandboxed(work, *sources, timeout=60, interrupt_on_timeout=False, **manager_options):
     notebook = new_notebook(cells=[new_code_cell(s) for s in sources],
                             metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-    options = dict(graders_dir=str(course_config.ROOT / "graders"), data_dir=str(course_config.DATA_DIR))
+    options = dict(handover_dir=str(course_config.ROOT / "handover"), data_dir=str(course_config.DATA_DIR))
     manager = SandboxedKernelManager(kernel_name="python3", **{**options, **manager_options})
     NotebookClient(notebook, km=manager, timeout=timeout, allow_errors=True, interrupt_on_timeout=interrupt_on_timeout,
                    resources={"metadata": {"path": str(work)}}).execute()
@@ -71,7 +71,7 @@ def test_does_the_watchdog_stop_processes_that_together_use_too_much_memory(cour
               "time.sleep(30)")
     notebook = new_notebook(cells=[new_code_cell(source)],
                             metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-    manager = SandboxedKernelManager(kernel_name="python3", graders_dir=str(course_config.ROOT / "graders"), **manager_options)
+    manager = SandboxedKernelManager(kernel_name="python3", handover_dir=str(course_config.ROOT / "handover"), **manager_options)
     with pytest.raises(Exception):
         NotebookClient(notebook, km=manager, timeout=60, allow_errors=True,
                        resources={"metadata": {"path": str(course[1])}}).execute()
@@ -97,8 +97,8 @@ def test_are_the_instructors_environment_variables_hidden(course, monkeypatch):
 
 
 def test_does_the_kernel_see_no_path_of_the_grading_machine(course):
-    outputs = run_sandboxed(course[1], "import os, graders; print(os.getcwd(), graders.__file__)")
-    assert text(outputs[0]) == f"{WORK_DIR} /opt/course/graders/__init__.py\n"
+    outputs = run_sandboxed(course[1], "import os, handover; print(os.getcwd(), handover.__file__)")
+    assert text(outputs[0]) == f"{WORK_DIR} /opt/course/handover/__init__.py\n"
 
 
 def test_has_the_kernel_no_network(course):
@@ -113,9 +113,17 @@ def test_has_the_kernel_no_network(course):
     assert error(outputs[0]) in ("ConnectionRefusedError", "OSError", "TimeoutError")
 
 
-def test_can_the_kernel_import_graders_and_torch(course):
-    outputs = run_sandboxed(course[1], "import graders.tp_convolution, torch; print(torch.tensor([1, 2]).sum().item())")
+def test_can_the_kernel_import_handover_and_torch(course):
+    outputs = run_sandboxed(course[1], "import handover.tp_convolution, torch; print(torch.tensor([1, 2]).sum().item())")
     assert text(outputs[0]) == "3\n"
+
+
+def test_can_the_kernel_neither_import_nor_read_graders(course):
+    """graders holds the references: it stays with the judge, outside the sandbox."""
+    outputs = run_sandboxed(course[1], "import graders")
+    assert error(outputs[0]) == "ModuleNotFoundError"
+    outputs = run_sandboxed(course[1], "import glob; print(glob.glob('/opt/course/*'))")
+    assert "graders" not in text(outputs[0])
 
 
 def test_does_the_memory_limit_stop_a_runaway_allocation(course):

@@ -69,10 +69,10 @@ class ForkServer:
 
     current = None  #: the server of this worker process, used by ForkedKernelManager
 
-    def __init__(self, manager, preload=(), prepare=()):
+    def __init__(self, manager, preload=()):
         """``manager``: a SandboxedKernelManager whose settings (paths, limits, threads) the kernels share."""
         self.settings = manager
-        self.preload, self.prepare = list(preload), list(prepare)
+        self.preload = list(preload)
         self.spool = Path(tempfile.mkdtemp(prefix="course-forkserver-", dir="/tmp"))
         self.process = None
         self.warm_up_seconds = None
@@ -84,12 +84,12 @@ class ForkServer:
         if bwrap is None:
             raise SandboxError("bubblewrap ('bwrap') is not installed: apt-get install bubblewrap")
         s = self.settings
-        command = bwrap_command(bwrap, s.grading_python, s.graders_dir, s.data_dir, s.tmp_limit, s.readable_paths)
+        command = bwrap_command(bwrap, s.grading_python, s.handover_dir, s.data_dir, s.tmp_limit, s.readable_paths)
         command += ["--ro-bind", str(ZYGOTE), ZYGOTE_INSIDE, "--bind", str(self.spool), "/spool",
                     "--dir", WORK_DIR, "--dir", "/run/kernel", "--dir", "/run/oldtmp"]
         self.keep = kept_under_tmp(list(python_paths(s.grading_python)) + list(s.readable_paths))
         command += read_only_root() + ["--cap-add", "ALL", "--chdir", "/tmp", "--"]
-        config = {"preload": self.preload, "prepare": self.prepare}
+        config = {"preload": self.preload}
         environment = kernel_environment(os.environ, threads=1)
         self.process = subprocess.Popen(command + [s.grading_python, ZYGOTE_INSIDE, json.dumps(config)],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
@@ -238,7 +238,6 @@ class ForkedKernelManager(SandboxedKernelManager):
     """A kernel manager whose kernels come from this worker's :class:`ForkServer` (``ForkServer.current``)."""
 
     preload = List(Unicode(), config=True, help="Modules the fork server imports before any submission.")
-    prepare = List(Unicode(), config=True, help="'module:function' called once in the fork server (references).")
 
     fork_server = None
     slot = None

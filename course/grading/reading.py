@@ -57,7 +57,7 @@ from nbformat import from_dict
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_raw_cell
 from traitlets import Integer
 
-from .incidents import record
+from .incidents import METADATA_KEY, record
 
 #: The kernelspec of a placeholder when the gradebook knows none.
 DEFAULT_KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
@@ -258,6 +258,14 @@ def redirect_renamed_notebooks(notebooks, expected_names=None, *, db_url=None, l
 # --- the exporter ---------------------------------------------------------------------------
 
 
+def forget_grading_notes(notebook):
+    """Remove the engine's metadata key from a submitted notebook and its cells: notes (incidents,
+    verdicts, evidence) found there were written by the student, never by the engine."""
+    notebook.metadata.pop(METADATA_KEY, None)
+    for cell in notebook.cells:
+        cell.metadata.pop(METADATA_KEY, None)
+
+
 class LenientNotebookExporter(NotebookExporter):
     """nbconvert's NotebookExporter that turns an unreadable or renamed submission into a gradable notebook."""
 
@@ -289,6 +297,8 @@ class LenientNotebookExporter(NotebookExporter):
 
         reading = read_notebook(actual, self.max_bytes)
         notebook = reading.notebook
+        if notebook is not None:
+            forget_grading_notes(notebook)
         if notebook is None:
             self.log.error("Cannot read %s (%s): graded as an empty notebook", actual, reading.detail)
             notebook = self._placeholder(resources, reading.message)

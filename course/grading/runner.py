@@ -24,6 +24,7 @@ from pathlib import Path
 import nbformat
 
 from . import incidents
+from .preprocessors.judge_handovers import JudgeHandovers
 from .setup_check import GradingSetupError
 
 REFERENCE_STUDENT, BLANK_STUDENT = "__preflight_solution__", "__preflight_blank__"
@@ -90,6 +91,7 @@ def _start_worker(root, assignment, snapshot, threads):
     """Process initializer: a private gradebook copy and a warm fork server."""
     import course_config
     from course.grading.forkserver import ForkedKernelManager, ForkServer
+    from course.grading.judge import has_checks, judge_for
 
     from multiprocessing.util import Finalize
 
@@ -101,15 +103,17 @@ def _start_worker(root, assignment, snapshot, threads):
     config.CourseDirectory.db_url = f"sqlite:///{private / 'gradebook.db'}"
     config.SandboxedKernelManager.threads = threads
     config.Execute.kernel_manager_class = "course.grading.forkserver.ForkedKernelManager"
-    config.Autograde.autograde_preprocessors = [_execute_class(config)]
+    # Workers execute and judge; the single writer replays the rest of nbgrader's pipeline.
+    config.Autograde.autograde_preprocessors = [_execute_class(config), JudgeHandovers]
     from course.grading.hooks import BeforeEachSubmission
 
     config.Autograde.pre_convert_hook = BeforeEachSubmission(None, check_setup=False)
     _worker.update(config=config, error=None)
     try:
         manager = ForkedKernelManager(config=config)
-        ForkServer.current = ForkServer(manager, preload=course_config.PRELOAD_MODULES,
-                                        prepare=course_config.PREPARE_REFERENCES.get(assignment, ()))
+        ForkServer.current = ForkServer(manager, preload=course_config.PRELOAD_MODULES)
+        if has_checks(root, assignment):  # the judge computes its references while the zygote warms up
+            judge_for(config.JudgeHandovers.grading_python, root, assignment, wait=False)
         # multiprocessing ends its workers without atexit: Finalize stops the zygote and removes its spool.
         Finalize(None, ForkServer.current.stop, exitpriority=10)
         ForkServer.current.start()
@@ -227,7 +231,8 @@ def record(config, root, assignment, student, staging):
     config = copy.deepcopy(config)
     execute = _execute_class(config)
     config.Autograde.autograde_preprocessors = [UseExecutedNotebook if p is execute else p
-                                                for p in config.Autograde.autograde_preprocessors]
+                                                for p in config.Autograde.autograde_preprocessors
+                                                if p is not JudgeHandovers]  # judged by the worker
     config.UseExecutedNotebook.executed_directory = str(staging)
     from course.grading.hooks import BeforeEachSubmission
 

@@ -4,7 +4,8 @@ During autograding nbgrader starts the kernel as the instructor, inside the
 course directory: without a sandbox, a submission could read the solutions in
 ``source/``, rewrite ``gradebook.db`` or read the instructor's secrets. Here the
 kernel sees, read-only, the system, the grading Python environment, the
-``graders`` package and the course data (at neutral paths under
+``handover`` package (the kernel's side of grading; ``graders``, which holds
+the references, never enters the sandbox) and the course data (at neutral paths under
 ``/opt/course``, so no path of the grading machine reaches the feedback), and
 the files handed in. It writes only to two size-limited tmpfs: its folder and
 its private ``/tmp``, so a submission never fills the instructor's disk. It
@@ -60,7 +61,7 @@ def python_paths(python):
     return tuple(json.loads(output))
 
 
-def bwrap_command(bwrap, python, graders_dir, data_dir, tmp_limit, extra_readable=()):
+def bwrap_command(bwrap, python, handover_dir, data_dir, tmp_limit, extra_readable=()):
     """bwrap's arguments shared by every kernel sandbox: a read-only system, no network, no instructor paths."""
     # In its own PID namespace the kernel would take its parent for dead: bwrap --die-with-parent watches instead.
     # The private, size-limited /tmp comes before the binds: the Python environment may live under the host's /tmp.
@@ -77,7 +78,7 @@ def bwrap_command(bwrap, python, graders_dir, data_dir, tmp_limit, extra_readabl
             command += ["--ro-bind", path, path]
     if os.path.isdir(torch_home()):
         command += ["--ro-bind", torch_home(), TORCH_DIR]
-    command += ["--ro-bind", str(graders_dir), f"{COURSE_DIR}/graders"]
+    command += ["--ro-bind", str(handover_dir), f"{COURSE_DIR}/handover"]
     if data_dir and os.path.isdir(data_dir):
         command += ["--ro-bind", str(data_dir), f"{COURSE_DIR}/data"]
     return command
@@ -108,9 +109,9 @@ class SandboxedKernelManager(AsyncKernelManager):
     )
     grading_python = Unicode(
         sys.executable, config=True,
-        help="The Python that runs the kernels: the environment where the course (torch, graders) is installed.",
+        help="The Python that runs the kernels: the environment where the course (torch, numpy...) is installed.",
     )
-    graders_dir = Unicode(config=True, help="The graders package, bound read-only at /opt/course/graders.")
+    handover_dir = Unicode(config=True, help="The handover package, bound read-only at /opt/course/handover.")
     data_dir = Unicode(config=True, help="The course data, bound read-only at /opt/course/data.")
     readable_paths = List(Unicode(), config=True, help="Extra host paths the kernel may read.")
     memory_limit = Integer(0, config=True, help="Bytes of memory for all the kernel's processes together (0: none).")
@@ -155,7 +156,7 @@ class SandboxedKernelManager(AsyncKernelManager):
         workdir = os.path.realpath(kw.get("cwd") or os.getcwd())
         kw["env"] = kernel_environment(kw.get("env") or os.environ, self.threads)
         kw["cwd"] = self._private_dir  # bwrap's own cwd; the kernel's is set by --chdir
-        command = bwrap_command(bwrap, self.grading_python, self.graders_dir, self.data_dir, self.tmp_limit,
+        command = bwrap_command(bwrap, self.grading_python, self.handover_dir, self.data_dir, self.tmp_limit,
                                 self.readable_paths)
         command += self._workdir_arguments(workdir)
         command += ["--bind", self._private_dir, self._private_dir, "--chdir", WORK_DIR, "--"]

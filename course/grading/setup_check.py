@@ -1,7 +1,7 @@
 """Check the instructor's grading setup before any student is graded.
 
-A kernel that cannot import ``graders``, ``torch`` or read the course data
-would make every hidden test fail: every student would get 0 and nbgrader
+A kernel that cannot import ``handover`` or ``torch``, or a judge that cannot
+start (``course.grading.judge``), would make every hidden test fail: every student would get 0 and nbgrader
 would report success. The check runs one probe in a sandboxed kernel exactly
 like the students' and stops the whole grading run when it fails.
 """
@@ -9,8 +9,7 @@ import textwrap
 
 #: Run in a fresh grading kernel; prints OK when the grading environment is complete.
 PROBE = textwrap.dedent("""\
-    import graders, graders.references, torch, torchvision
-    graders.references.cat_image()
+    import handover.plain, handover.evidence, numpy, torch, torchvision
     print("OK")
 """)
 

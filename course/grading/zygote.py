@@ -140,9 +140,6 @@ def _warm_up(config):
     if "torch" in sys.modules:
         # No OpenMP thread team before fork (a forked child cannot use the parent's); each kernel makes its own.
         sys.modules["torch"].set_num_threads(1)
-    for spec in config["prepare"]:
-        module, _, function = spec.partition(":")
-        getattr(importlib.import_module(module), function)()
     return time.perf_counter() - started
 
 

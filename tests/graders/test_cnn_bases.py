@@ -19,8 +19,9 @@ import torch.nn.functional as F
 from scipy.signal import convolve2d, correlate2d
 from torch import nn
 
-from graders import cnn_bases as grade
-from grading_helpers import AlwaysEqual, EqualInt, equal_array, passes, rejected
+from grading_helpers import AlwaysEqual, EqualInt, Judged, equal_array, passes, rejected
+
+grade = Judged("cnn_bases")
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "source" / "cnn_bases" / "cnn_bases.ipynb"
 SOLUTIONS = ("conv1d", "gaussian_filter", "shift", "conv2d", "output_size", "conv_layer", "pooling", "lenet")

@@ -15,15 +15,16 @@ import torch
 import torch.nn.functional as F
 from matplotlib.figure import Figure
 
-from graders import integrity
-from graders import tp_convolution as grade
+from handover.evidence import kernel_evidence
 from graders.checks import GradingError
 from grading_helpers import (
-    AlwaysEqual, EqualFloat, EqualInt, EqualTensor, EqualTuple, assert_french_without, rejected)
+    Judged, AlwaysEqual, EqualFloat, EqualInt, EqualTensor, EqualTuple, assert_french_without, rejected)
 
 # Passing a tensor to imshow makes matplotlib try np.array(tensor, copy=False), which
 # torch's __array__ answers with a DeprecationWarning (silenced in the notebook's setup cell).
 pytestmark = pytest.mark.filterwarnings("ignore:__array__ implementation doesn't accept a copy keyword")
+
+grade = Judged("tp_convolution")
 
 VERTICAL = torch.tensor([[-1.0, -1.0, -1.0], [0.0, 0.0, 0.0], [1.0, 1.0, 1.0]])
 
@@ -138,22 +139,12 @@ def test_do_output_checks_reject_wrong_convolutions(get, make):
     assert_french_without(message)
 
 
-def test_does_output_check_fail_when_the_library_conv2d_was_replaced(monkeypatch, prewitt):
-    assert integrity.tampered() == []
-    answer = (prewitt["output1"], prewitt["output2"], prewitt["output"])
+def test_does_the_kernel_report_a_library_function_it_replaced(monkeypatch):
+    """A replaced library function only changes what a kernel hands over; it is evidence for the
+    integrity report, found by the kernel's own report (the verdict is the judge's)."""
+    assert not [e for e in kernel_evidence() if e["flag"] == "patched_library"]
     monkeypatch.setattr(torch.nn.functional, "conv2d", lambda x, w, *args, **kwargs: torch.zeros(1))
-    assert "torch.nn.functional:conv2d" in integrity.tampered()
-    message = rejected(grade.check_prewitt_outputs, *answer)
-    assert "torch.nn.functional.conv2d" in message
-    assert_french_without(message)
-    monkeypatch.undo()
-    assert integrity.tampered() == []
-    assert grade.check_prewitt_outputs(*answer) is None
-
-
-def test_are_the_libraries_untouched_in_a_clean_process():
-    """This process ran no student code, and every monkeypatch here is undone after its test."""
-    assert integrity.tampered() == []
+    assert any("torch.nn.functional:conv2d" in e["detail"] for e in kernel_evidence())
 
 
 def test_is_a_failure_reported_without_graders_traceback():
@@ -428,10 +419,10 @@ def test_do_hook_checks_reject_wrong_captures(get, make):
     rejected(grade.check_hook_values, maps)
 
 
-def test_does_shape_check_want_torch_tensors_where_values_check_reads_numpy_too(feature_maps):
+def test_do_both_hook_checks_want_torch_tensors_as_the_visible_test_does(feature_maps):
     arrays = [fmap.numpy() for fmap in feature_maps]
     assert "tenseur torch" in rejected(grade.check_hook_shapes, arrays)
-    assert grade.check_hook_values(arrays) is None
+    assert "tenseur torch" in rejected(grade.check_hook_values, arrays)
 
 
 # --- C. Plotting ------------------------------------------------------------------------------
@@ -647,8 +638,8 @@ def test_is_a_count_given_as_an_integral_float_tensor_accepted():
     rejected(grade.check_n_neurons, torch.tensor(64.5))
 
 
-def test_is_a_library_function_replaced_by_a_partial_detected(monkeypatch):
+def test_is_a_library_function_replaced_by_a_partial_reported(monkeypatch):
     import functools
 
     monkeypatch.setattr(F, "conv2d", functools.partial(torch.conv2d, padding=0))
-    assert "torch.nn.functional:conv2d" in integrity.tampered()
+    assert any(e["flag"] == "patched_library" for e in kernel_evidence())

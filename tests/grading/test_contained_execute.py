@@ -55,7 +55,7 @@ def errors(cell):
 
 def sandbox_config():
     config = Config()
-    config.SandboxedKernelManager.graders_dir = str(course_config.ROOT / "graders")
+    config.SandboxedKernelManager.handover_dir = str(course_config.ROOT / "handover")
     return config
 
 

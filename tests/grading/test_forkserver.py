@@ -7,7 +7,7 @@ import course_config
 from course.grading.forkserver import ForkedKernelManager, ForkServer
 
 pytestmark = pytest.mark.slow
-SETTINGS = dict(graders_dir=str(course_config.ROOT / "graders"), data_dir=str(course_config.DATA_DIR), threads=1,
+SETTINGS = dict(handover_dir=str(course_config.ROOT / "handover"), data_dir=str(course_config.DATA_DIR), threads=1,
                 workdir_limit=2**20, tmp_limit=2**20, memory_limit=2**30)
 
 

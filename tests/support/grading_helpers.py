@@ -77,3 +77,35 @@ def assert_french_without(message, *secrets):
     assert "expected" not in message.lower()
     for secret in secrets:
         assert secret not in message, f"the message gives the answer away ({secret}): {message!r}"
+
+
+# --- the checks as the hidden tests reach them -----------------------------------------
+
+class Judged:
+    """``graders.<assignment>`` as a hidden test cell reaches it: ``check_x(answers)`` hands
+    the answers over through ``handover.<assignment>.x``, as JSON, then judges them, and
+    raises GradingError with the student's message when the verdict is a failure.
+    Any other attribute is that of ``graders.<assignment>``."""
+
+    def __init__(self, assignment):
+        import importlib
+
+        self._graders = importlib.import_module(f"graders.{assignment}")
+        self._handover = importlib.import_module(f"handover.{assignment}")
+
+    def __getattr__(self, name):
+        if not name.startswith("check_"):
+            return getattr(self._graders, name)
+        import json
+
+        collect, check = getattr(self._handover, name.removeprefix("check_")), getattr(self._graders, name)
+
+        def run(*answers):
+            handed = []
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setattr(self._handover, "publish", lambda check, values: handed.append(values))
+                collect(*answers)
+            assert len(handed) == 1
+            return check(**json.loads(json.dumps(handed[0])))
+
+        return run

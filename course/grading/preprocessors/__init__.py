@@ -9,7 +9,7 @@ sanitize (submitted -> autograded copy):
     ReportKernelspec (instead of OverwriteKernelspec), OverwriteCells, RestoreTestCells (added),
     CheckCellMetadata
 autograde (execution and scores):
-    ContainedExecute (instead of Execute), NoteDiskLimit (added), IgnorePattern,
+    ContainedExecute (instead of Execute), JudgeHandovers (added: the verdicts), NoteDiskLimit (added), IgnorePattern,
     ClearMetadataPreprocessor, LimitOutput, AnnounceIncidents (added),
     SaveAutoGrades, AssignLatePenalties, CheckCellMetadata
 """
@@ -19,6 +19,7 @@ from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, Clea
 
 from .announce_incidents import AnnounceIncidents
 from .contained_execute import ContainedExecute
+from .judge_handovers import JudgeHandovers
 from .normalize_cell_metadata import NormalizeCellMetadata
 from .note_disk_limit import NoteDiskLimit
 from .report_kernelspec import ReportKernelspec
@@ -35,6 +36,7 @@ SANITIZE = [
 
 AUTOGRADE = [
     ContainedExecute,
+    JudgeHandovers,
     NoteDiskLimit,
     IgnorePattern,
     ClearMetadataPreprocessor,
@@ -45,6 +47,6 @@ AUTOGRADE = [
     CheckCellMetadata,
 ]
 
-__all__ = ["AnnounceIncidents", "ContainedExecute", "NormalizeCellMetadata", "NoteDiskLimit", "ReportKernelspec",
+__all__ = ["AnnounceIncidents", "ContainedExecute", "JudgeHandovers", "NormalizeCellMetadata", "NoteDiskLimit", "ReportKernelspec",
            "RestoreTestCells",
            "SANITIZE", "AUTOGRADE"]

@@ -53,10 +53,17 @@ from nbclient.exceptions import DeadKernelError
 from nbclient.util import ensure_async, run_sync
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import Execute
+from nbgrader.utils import is_grade
 from traitlets import Float, Integer
+
+from handover import MIME_TYPE
 
 from ..incidents import record
 from .canonical import cell_ref
+
+#: A test cell's hand-overs to the judge are kept whatever the student printed, within these bounds.
+HANDOVERS_PER_CELL = 4
+HANDOVER_LIMIT_BYTES = 4 * 2**20
 
 TIMEOUT_ENAME = "CellTimeout"
 NOTEBOOK_TIMEOUT_ENAME = "NotebookTimeout"
@@ -228,6 +235,7 @@ class ContainedExecute(Execute):
         self._kept = 0
         self._capped = False
         self._decided = False
+        self._handed_over = 0
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code":
@@ -460,6 +468,8 @@ class ContainedExecute(Execute):
         parent = msg["parent_header"].get("msg_id")
         if self.output_limit is None or self.output_hook_stack[parent]:
             return super().output(outs, msg, display_id, cell_index)
+        if self._is_handover(msg):  # the grader's channel: never crowded out by what the student printed
+            return super().output(outs, msg, display_id, cell_index)
         if self.clear_before_next_output:
             if self._capped:
                 self.clear_before_next_output = False  # keep the note (and what was kept)
@@ -478,6 +488,18 @@ class ContainedExecute(Execute):
         if msg is not None and _decisive(msg) and (msg["msg_type"] == "error" or not self._decided):
             return self._keep(outs, _shortened(msg), display_id, cell_index, 0)
         return None
+
+    def _is_handover(self, msg):
+        """A hand-over of a test cell, within its own bound (more would be the student's doing)."""
+        if msg["msg_type"] != "display_data" or MIME_TYPE not in msg["content"].get("data", {}):
+            return False
+        cell = self._cell
+        if cell is None or not is_grade(cell) or self._handed_over >= HANDOVERS_PER_CELL:
+            return False
+        if _message_size(msg) > HANDOVER_LIMIT_BYTES:
+            return False
+        self._handed_over += 1
+        return True
 
     def _keep(self, outs, msg, display_id, cell_index, needed):
         out = super().output(outs, msg, display_id, cell_index)

@@ -1,0 +1,108 @@
+"""Score each test cell from what it handed over, judged in a clean process.
+
+After execution, each graded test cell's outputs hold what its hidden part
+handed over (``handover``: a display output of MIME type
+``application/vnd.course.handover+json``). This preprocessor takes it out,
+asks the judge (``course.grading.judge``) for the verdict and writes the
+verdict into the cell: its outputs end with an error carrying the French
+message when it failed, and with nothing of the kind when it passed, so
+nbgrader's own ``SaveAutoGrades`` scores it. Whatever the kernel printed or
+claimed otherwise (a silenced traceback, a number displayed as a partial
+score) changes nothing: only the judge's verdict counts.
+"""
+from nbformat.v4 import new_output
+from nbgrader.preprocessors import NbGraderPreprocessor
+from nbgrader.utils import is_grade
+from traitlets import Unicode
+
+from handover import MIME_TYPE
+
+from .. import incidents
+from ..judge import JudgeError, has_checks, judge_for
+
+VERDICT_ERROR = "Réponse incorrecte"
+JUDGE_FAILED = ("La correction n'a pas pu juger cette cellule (incident technique de son côté) : "
+                "la note sera revue par l'enseignant.")
+
+
+def _handovers(cell):
+    return [o for o in cell.get("outputs", []) if o.get("output_type") == "display_data"
+            and MIME_TYPE in o.get("data", {})]
+
+
+def _kept(output):
+    """A test cell keeps what the student may see and what cannot pass for a score."""
+    kind = output.get("output_type")
+    if kind == "display_data":
+        return MIME_TYPE not in output.get("data", {})
+    if kind == "stream":
+        return output.get("name") == "stdout"
+    return kind == "error"
+
+
+def record_verdict(cell, passed, message):
+    cell.metadata.setdefault(incidents.METADATA_KEY, {})["verdict"] = {"passed": passed, "message": message}
+
+
+def record_evidence(nb, cell_id, evidence):
+    """The kernel's own report on itself, for the integrity report (never a verdict)."""
+    found = nb.metadata.setdefault(incidents.METADATA_KEY, {}).setdefault("integrity", [])
+    for item in evidence if isinstance(evidence, list) else []:
+        if isinstance(item, dict) and len(found) < 200:
+            entry = {"flag": str(item.get("flag", "unknown"))[:40], "where": cell_id,
+                     "evidence": str(item.get("detail", ""))[:300], "source": "kernel"}
+            if entry not in found:
+                found.append(entry)
+
+
+class JudgeHandovers(NbGraderPreprocessor):
+    """Turn each test cell's handed-over values into its verdict, judged outside the student's kernel."""
+
+    grading_python = Unicode(config=True, help="The Python that runs the judge (the grading environment's).")
+    course_root = Unicode(config=True, help="The course whose graders judge the submissions.")
+
+    def preprocess(self, nb, resources):
+        assignment = resources["nbgrader"]["assignment"]
+        judged = has_checks(self.course_root, assignment)
+        self._nb = nb
+        for index, cell in enumerate(nb.cells):
+            graded_code = cell.cell_type == "code" and is_grade(cell) and not cell.metadata["nbgrader"].get("solution")
+            if graded_code and judged:
+                self._judge(nb, cell, assignment)
+            elif cell.cell_type == "code" and _handovers(cell):  # a hand-over outside a test cell: forged
+                cell.outputs = [o for o in cell.outputs if o not in _handovers(cell)]
+                nb.metadata.setdefault(incidents.METADATA_KEY, {}).setdefault("integrity", []).append(
+                    {"flag": "forged_handover", "where": f"cell {index}", "source": "output",
+                     "evidence": "grading hand-over output published outside a test cell"})
+        return nb, resources
+
+    def _judge(self, nb, cell, assignment):
+        test = cell.metadata["nbgrader"]["grade_id"]
+        payloads = [o["data"][MIME_TYPE] for o in _handovers(cell)]
+        outputs = [o for o in cell.get("outputs", []) if _kept(o)]
+        errors = [o for o in outputs if o["output_type"] == "error"]
+        for payload in payloads:
+            if isinstance(payload, dict):
+                record_evidence(nb, test, payload.get("evidence"))
+        if errors:  # the visible part (or the kernel) stopped the cell: that error is the verdict's reason
+            passed, message = False, str(errors[-1].get("evalue", "")) or str(errors[-1].get("ename", ""))
+        else:
+            passed, message = self._verdict(test, payloads, assignment)
+            if not passed:
+                outputs.append(new_output("error", ename=VERDICT_ERROR, evalue=message, traceback=[message]))
+        cell.outputs = outputs
+        record_verdict(cell, passed, message)
+
+    def _verdict(self, test, payloads, assignment):
+        judge = judge_for(self.grading_python, self.course_root, assignment)
+        try:
+            if len(payloads) > 1:  # more than one hand-over: each must pass (forgeries cannot help)
+                self.log.warning("%s handed over %d times", test, len(payloads))
+            verdicts = [judge.verdict(test, p) for p in payloads] or [judge.verdict(test, None)]
+        except JudgeError as error:
+            self.log.error("%s could not be judged: %s", test, error)
+            incidents.record(self._nb, "judge_failed", f"{test} could not be judged ({error}): review it by hand",
+                             JUDGE_FAILED, test)
+            return False, JUDGE_FAILED
+        failed = [message for passed, message in verdicts if not passed]
+        return (not failed), (failed[0] if failed else "")
