@@ -92,10 +92,12 @@ def configure_nbgrader(c, root=ROOT):
     kernels.workdir_limit = WORKDIR_LIMIT_BYTES
     kernels.tmp_limit = TMP_LIMIT_BYTES
 
-    from course.grading.hooks import BeforeEachSubmission
+    from course.grading.hooks import AfterEachSubmission, BeforeEachSubmission
     from course.grading.sandbox import SandboxedKernelManager
 
-    c.Autograde.pre_convert_hook = BeforeEachSubmission(lambda: SandboxedKernelManager(kernel_name="python3", config=c))
+    c.Autograde.pre_convert_hook = BeforeEachSubmission(lambda: SandboxedKernelManager(kernel_name="python3", config=c),
+                                                        course_root=str(root), grading_python=grading_python(root))
+    c.Autograde.post_convert_hook = AfterEachSubmission(root)  # reports/<a>-integrity.csv and .html
 
     # Fault containment (course/grading): a broken submission costs only its own points.
     from course.grading.preprocessors import AUTOGRADE, SANITIZE

@@ -4,7 +4,10 @@ It works in a separate course directory (``demo/`` by default), a copy of
 this course's sources, so an instructor's real gradebook is never touched.
 Each sample states which points it must lose; the demonstration fails if
 grading disagrees. Grading goes through ``course grade`` (pre-flight, parallel
-workers, run report in ``reports/<a>-run.csv``).
+workers, run report in ``reports/<a>-run.csv``, integrity report in
+``reports/<a>-integrity.html``). The open questions are then graded by hand as
+an instructor would in the formgrader, through nbgrader's API, and the
+feedback carries both.
 """
 import argparse
 import filecmp
@@ -15,6 +18,11 @@ import course_config
 
 from . import pipeline, samples
 from .grading.runner import grade_class
+
+
+#: The comment an instructor leaves on the open questions, by share of the points given (French: students read it).
+MANUAL_COMMENTS = {1.0: "Réponse complète et bien justifiée.",
+                   0.5: "L'idée est là, mais la justification manque : relisez la correction."}
 
 
 def _release_differences(generated, committed):
@@ -47,16 +55,23 @@ def run(workdir, assignments=course_config.ASSIGNMENTS, out=print):
             problems.append(f"{assignment}: the committed release differs from a fresh one: {differences}")
         written = pipeline.write_submissions(workdir, assignment)
         grade_class(workdir, assignment, progress=False, log=out)
+        open_points = pipeline.open_question_points(workdir, assignment)
+        for sample in written:  # the instructor's part: the open questions, graded by hand
+            pipeline.enter_manual_grades(workdir, assignment, sample.student, samples.manual_points(sample, open_points),
+                                         comment=MANUAL_COMMENTS.get(sample.manual_share, ""))
         pipeline.generate_feedback(workdir, assignment, log=log)
         elapsed = time.perf_counter() - started
 
-        results = pipeline.scores(workdir, assignment)
-        points = pipeline.max_scores(workdir, assignment)
-        out(f"\n== {assignment}: {len(written)} submissions graded in {elapsed:.0f} s ==")
+        auto, manual = pipeline.scores(workdir, assignment), pipeline.manual_scores(workdir, assignment)
+        results = {student: {**auto.get(student, {}), **manual.get(student, {})} for student in auto}
+        points = {**pipeline.max_scores(workdir, assignment), **open_points}
+        out(f"\n== {assignment}: {len(written)} submissions graded in {elapsed:.0f} s "
+            f"(open questions q_*: graded by hand) ==")
         out(grade_table(results, points))
         report = [f"# {assignment}", "", "| student | description | score | expected |", "|---|---|---|---|"]
         for sample in written:
-            expected = samples.expected_scores(sample, points)
+            expected = {**samples.expected_scores(sample, pipeline.max_scores(workdir, assignment)),
+                        **samples.manual_points(sample, open_points)}
             got = results.get(sample.student, {})
             total, wanted = sum(got.values()), sum(expected.values())
             report.append(f"| {sample.student} | {sample.description} | {total:g} | {wanted:g} |")

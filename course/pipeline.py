@@ -112,3 +112,38 @@ def max_scores(root, assignment):
         return {cell.name: float(cell.max_score)
                 for notebook in gradebook.find_assignment(assignment).notebooks
                 for cell in notebook.grade_cells if cell.cell_type == "code"}
+
+
+def open_question_points(root, assignment):
+    """grade_id -> points of each open question (graded by hand), as the gradebook knows them."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{Path(root) / 'gradebook.db'}") as gradebook:
+        return {cell.name: float(cell.max_score)
+                for notebook in gradebook.find_assignment(assignment).notebooks
+                for cell in notebook.grade_cells if cell.cell_type == "markdown"}
+
+
+def enter_manual_grades(root, assignment, student, points, comment=""):
+    """What an instructor does in the formgrader, through nbgrader's API: the points (and a comment)
+    of ``student``'s open questions, ``points`` mapping their grade_ids to a score."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{Path(root) / 'gradebook.db'}") as gradebook:
+        for grade_id, score in points.items():
+            grade = gradebook.find_grade(grade_id, assignment, assignment, student)
+            grade.manual_score = score
+            if comment:
+                gradebook.find_comment(grade_id, assignment, assignment, student).manual_comment = comment
+        gradebook.db.commit()
+
+
+def manual_scores(root, assignment):
+    """student -> {grade_id of each open question: score} (0 until graded by hand)."""
+    from nbgrader.api import Gradebook
+
+    with Gradebook(f"sqlite:///{Path(root) / 'gradebook.db'}") as gradebook:
+        return {submission.student_id: {grade.name: float(grade.score or 0)
+                                        for notebook in submission.notebooks for grade in notebook.grades
+                                        if grade.cell.cell_type == "markdown"}
+                for submission in gradebook.assignment_submissions(assignment)}

@@ -26,12 +26,15 @@ class Sample:
     #: (or all its points when ``default`` is BLANK and it is not listed).
     lost: dict = field(default_factory=dict)
     description: str = ""
+    #: The share of each open question's points the instructor gives by hand (the demonstration enters
+    #: them through nbgrader's API); an open question left blank gets 0 whatever this says.
+    manual_share: float = 1.0
 
 
 SAMPLES = {
     "tp_convolution": (
         Sample("reference", {}, description="the instructor's solution"),
-        Sample("blank", {}, default=BLANK, description="the release, untouched"),
+        Sample("blank", {}, default=BLANK, description="the release, untouched", manual_share=0.0),
         Sample(
             "one_mistake_per_part",
             {
@@ -55,6 +58,7 @@ SAMPLES = {
             },
             lost={"test_vgg_layer30_ratio": 1, "test_resnet_conv1_total": 1, "test_hooks_values": 1},
             description="A: ratio of spatial sizes; B: counts a bias; C: hook without a copy",
+            manual_share=0.5,
         ),
         Sample(
             "hostile",
@@ -68,11 +72,12 @@ SAMPLES = {
             lost={"test_prewitt_kernel": 1, "test_prewitt_outputs": 2, "test_eval_mode": 2,
                   "test_hooks_shapes": 2, "test_hooks_values": 1, "test_plot_feature_maps": 2},
             description="tries to reach the gradebook, then kills its kernel in part C",
+            manual_share=0.0,
         ),
     ),
     "cnn_bases": (
         Sample("reference", {}, description="the instructor's solution"),
-        Sample("blank", {}, default=BLANK, description="the release, untouched"),
+        Sample("blank", {}, default=BLANK, description="the release, untouched", manual_share=0.0),
         Sample(
             "classic_mistakes",
             {
@@ -101,15 +106,26 @@ SAMPLES = {
                   "test_training": 3},
             description="A: flipped filter; B: padding forgotten; C: no ReLU, overlapping max-pooling; "
                         "E: untrained LeNet-5",
+            manual_share=0.5,
         ),
     ),
 }
 
 
+#: What a sample student writes in an open question when its answers are not the model ones.
+PARTIAL_ANSWER = ("Je pense que cela vient de la taille des noyaux, mais je ne sais pas bien l'expliquer.")
+
+
 def _solution_code(source_cell):
-    """The instructor's code of a solution cell, without nbgrader's markers."""
-    return "\n".join(line for line in source_cell.source.splitlines()
-                     if not re.match(r"\s*### (BEGIN|END) SOLUTION", line))
+    """The instructor's code (or model answer) of a solution cell, without nbgrader's markers nor the rubric."""
+    source = re.sub(r"=== BEGIN MARK SCHEME ===.*?=== END MARK SCHEME ===\n?", "", source_cell.source, flags=re.S)
+    return "\n".join(line for line in source.splitlines()
+                     if not re.match(r"\s*### (BEGIN|END) SOLUTION", line)).strip("\n")
+
+
+def is_open_question(cell):
+    nbgrader = cell.metadata.get("nbgrader", {})
+    return cell.cell_type == "markdown" and nbgrader.get("grade") and nbgrader.get("solution")
 
 
 def _grade_id(cell):
@@ -125,7 +141,9 @@ def build_submission(sample, release_nb, source_nb):
         if grade_id not in solutions:
             continue
         answer = sample.answers.get(grade_id, sample.default)
-        if answer == REFERENCE:
+        if is_open_question(cell) and answer == REFERENCE and 0 < sample.manual_share < 1:
+            cell.source = PARTIAL_ANSWER
+        elif answer == REFERENCE:
             cell.source = _solution_code(solutions[grade_id])
         elif answer != BLANK:
             cell.source = answer
@@ -143,3 +161,10 @@ def expected_scores(sample, points):
     if sample.default == BLANK and not sample.answers:
         return {grade_id: 0.0 for grade_id in points}
     return {grade_id: value - sample.lost.get(grade_id, 0) for grade_id, value in points.items()}
+
+
+def manual_points(sample, points):
+    """grade_id of each open question -> the points the instructor gives this sample by hand."""
+    if sample.default == BLANK and not sample.answers:
+        return {grade_id: 0.0 for grade_id in points}
+    return {grade_id: round(value * sample.manual_share * 2) / 2 for grade_id, value in points.items()}

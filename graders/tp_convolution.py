@@ -57,7 +57,7 @@ def check_prewitt_kernel(kernel2):
 @check
 def check_prewitt_outputs(output1, output2, output):
     expected1, expected2 = _prewitt_references()
-    actual1, actual2, magnitude = (as_array(v, n) for v, n in ((output1, "output1"), (output2, "output2"),
+    actual1, actual2, magnitude = (as_array(v, n, tensor_only=False) for v, n in ((output1, "output1"), (output2, "output2"),
                                                               (output, "output")))
     for array, name in ((actual1, "output1"), (actual2, "output2"), (magnitude, "output")):
         if array.shape != expected1.shape:
@@ -165,7 +165,7 @@ def check_eval_mode(vgg, probs, predicted_class):
     logits = _reference_logits()
     expected = np.exp(logits - logits.max(axis=1, keepdims=True))
     expected /= expected.sum(axis=1, keepdims=True)
-    actual = as_array(probs, "probs")
+    actual = as_array(probs, "probs", tensor_only=False)
     if actual.shape != expected.shape:
         fail(f"`probs` a la forme {actual.shape} : on attend une probabilité par classe, pour une image.")
     if actual.values is None or abs(actual.values.sum() - 1) > 1e-3:

@@ -28,7 +28,7 @@ TEST_CELLS = ("test_conv1d", "test_gaussian_filter", "test_shift", "test_conv2d"
               "test_conv_layer_shape", "test_conv_layer_values", "test_pooling_max", "test_pooling_avg",
               "test_lenet_layers", "test_lenet_forward", "test_lenet_n_params", "test_training")
 #: Words of which a French message has at least one (and an English error message none).
-FRENCH = ("doit", "n'est pas", "lève", "vérifiez", "renvoie", "il faut", "est un", "est du", "exécutez")
+FRENCH = ("doit", "n'est pas", "lève", "vérifiez", "renvoie", "il faut", "est un", "est du", "exécutez", "contient")
 
 
 # --- the release's cells ----------------------------------------------------------------
@@ -46,16 +46,25 @@ def cells():
 
 @pytest.fixture(scope="module")
 def setup(cells):
-    """The namespace after the release's setup cell (imports and the tests' helpers)."""
-    namespace = {"__name__": "__main__"}
-    with warnings.catch_warnings():
-        exec(compile(cells["setup"], "<cnn_bases:setup>", "exec"), namespace)
-    return namespace
+    """A fresh namespace after the release's setup cell (imports and the tests' helpers), on each call.
+
+    The helpers read the notebook's globals (``defined``): each run needs its own namespace,
+    where the setup cell was executed, not a copy of another one.
+    """
+    code = compile(cells["setup"], "<cnn_bases:setup>", "exec")
+
+    def fresh():
+        namespace = {"__name__": "__main__"}
+        with warnings.catch_warnings():
+            exec(code, namespace)
+        return namespace
+
+    return fresh
 
 
 def run_test_cell(cells, setup, grade_id, answers, missing=()):
     """Run the visible part of a test cell with ``answers`` in place of the student's; return stderr."""
-    namespace = dict(setup)
+    namespace = setup()
     namespace.update(answers)
     for name in missing:
         namespace.pop(name, None)
@@ -370,12 +379,17 @@ def test_is_a_wrong_lenet_rejected_in_french(cells, setup, grade_id, model, word
     assert_french_failure(cells, setup, grade_id, right_answers() | {"LeNet5": model}, (), *words)
 
 
+def named_lenet(cls):
+    """An instance of ``cls`` under the class name LeNet5, as the student's own class would be."""
+    return type("LeNet5", (cls,), {})()
+
+
 @pytest.mark.parametrize("model, words", [
-    (NoFlatten(), ("forward", "RuntimeError")),
+    (named_lenet(NoFlatten), ("forward", "RuntimeError")),
     (nn.Sequential(nn.Flatten(), nn.Linear(1024, 10)), ("LeNet5",)),
     (LeNet5, ("LeNet5()",)),
     ("trained_lenet", ("LeNet5",)),
-    (Pooled(), ("10 scores",)),
+    (named_lenet(Pooled), ("10 scores",)),
 ], ids=["no-flatten", "other-model", "the-class", "str", "five-scores"])
 def test_is_a_wrong_trained_lenet_rejected_in_french(cells, setup, model, words):
     assert_french_failure(cells, setup, "test_training", right_answers() | {"trained_lenet": model}, (), *words)
@@ -383,11 +397,7 @@ def test_is_a_wrong_trained_lenet_rejected_in_french(cells, setup, model, words)
 
 def test_does_a_trained_lenet_of_a_redefined_class_pass(cells, setup):
     """The hidden check reads the class by name: a model built before the class cell was run again passes."""
-    class LeNet5Again(LeNet5):
-        pass
-
-    LeNet5Again.__name__ = "LeNet5"
-    answers = right_answers() | {"trained_lenet": LeNet5Again()}
+    answers = right_answers() | {"trained_lenet": named_lenet(LeNet5)}
     assert run_test_cell(cells, setup, "test_training", answers) == ""
 
 
@@ -395,7 +405,7 @@ def test_does_a_trained_lenet_of_a_redefined_class_pass(cells, setup):
 
 def test_does_every_visible_test_fail_on_the_blank_release(cells, setup):
     """The release's own stubs, executed: each test cell stops with a French AssertionError."""
-    namespace = dict(setup)
+    namespace = setup()
     for grade_id, source in cells.items():
         if re.match(r"(conv1d|gaussian_filter|shift|conv2d|output_size|conv_layer|pooling|lenet|training)$", grade_id):
             try:
@@ -406,6 +416,6 @@ def test_does_every_visible_test_fail_on_the_blank_release(cells, setup):
     namespace["x_test"] = torch.zeros(4, 1, 32, 32)  # the given digits cell is not needed for this
     for grade_id in TEST_CELLS:
         with pytest.raises(AssertionError) as raised:
-            exec(compile(cells[grade_id], f"<cnn_bases:{grade_id}>", "exec"), dict(namespace))
+            exec(compile(cells[grade_id], f"<cnn_bases:{grade_id}>", "exec"), namespace)
         assert type(raised.value) is AssertionError
         assert any(word in str(raised.value).lower() for word in FRENCH), (grade_id, str(raised.value))

@@ -1,4 +1,4 @@
-"""nbgrader's ``Autograde.pre_convert_hook`` for the course: runs before each submission."""
+"""nbgrader's hooks for the course: before and after each submission."""
 
 
 class BeforeEachSubmission:
@@ -8,17 +8,33 @@ class BeforeEachSubmission:
     the renamed-notebook repair may change in place.
     """
 
-    def __init__(self, kernel_manager_factory, check_setup=True):
+    def __init__(self, kernel_manager_factory, check_setup=True, course_root=None, grading_python=None):
         self.kernel_manager_factory = kernel_manager_factory
         self.check_setup = check_setup
+        self.course_root, self.grading_python = course_root, grading_python
         self.checked = False
 
     def __call__(self, assignment, student, notebooks):
         if self.check_setup and not self.checked:
+            from .judge import has_checks, judge_for
             from .setup_check import probe_kernel
 
             probe_kernel(self.kernel_manager_factory())
+            if self.course_root and has_checks(self.course_root, assignment):
+                judge_for(self.grading_python, self.course_root, assignment)  # starts, or stops grading loudly
             self.checked = True
         from .reading import redirect_renamed_notebooks
 
         redirect_renamed_notebooks(notebooks)
+
+
+class AfterEachSubmission:
+    """nbgrader's ``Autograde.post_convert_hook``: the assignment's integrity report, kept current."""
+
+    def __init__(self, root):
+        self.root = root
+
+    def __call__(self, assignment, student, notebooks):
+        from .integrity.report import update_report
+
+        update_report(self.root, assignment, {student})

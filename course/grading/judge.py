@@ -54,11 +54,11 @@ class Judge:
     def _explain(self):
         self._stderr.seek(0)
         said = self._stderr.read()[-4000:].strip() or "nothing"
-        return ("Grading stopped: the judge process (graders, in a clean Python) could not start, so no test "
-                f"can be scored.\n\nCommand: {self.python} -m graders.judge {self.assignment} (in {self.root})\n"
+        return ("Grading stopped before any student was graded: the judge process (graders, in a clean Python) "
+                f"could not start, so no test can be scored.\n\nCommand: {self.python} -m graders.judge {self.assignment} (in {self.root})\n"
                 f"It said:\n{textwrap.indent(said, '    ')}\n\nTo fix: install the course's environment "
                 "(`make setup`) or set GRADING_PYTHON in course_config.py to a Python with torch and the course's "
-                "dependencies. Nothing was recorded for this submission.")
+                "dependencies. Nothing was recorded.")
 
     def verdict(self, test, handover):
         """(passed, French message) for what test cell ``test`` handed over (None: nothing)."""

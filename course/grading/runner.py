@@ -237,6 +237,7 @@ def record(config, root, assignment, student, staging):
     from course.grading.hooks import BeforeEachSubmission
 
     config.Autograde.pre_convert_hook = BeforeEachSubmission(None, check_setup=False)
+    config.Autograde.post_convert_hook = None  # the integrity report is written once, after the class
     return _autograde(config, root, assignment, student)
 
 
@@ -343,9 +344,13 @@ def grade_class(root, assignment, jobs=None, students=None, progress=True, log=p
         shutil.rmtree(preflight, ignore_errors=True)
     outcomes.sort(key=lambda o: o.student)
     report = write_report(root, assignment, outcomes)
+    from .integrity.report import update_report
+
+    _, integrity = update_report(root, assignment, {o.student for o in outcomes})
     counts = {status: sum(o.status == status for o in outcomes) for status in ("graded", "graded with problems", "failed")}
     log(f"{assignment}: {counts['graded']} graded, {counts['graded with problems']} graded with problems, "
-        f"{counts['failed']} failed. Run report: {report}")
+        f"{counts['failed']} failed. Run report: {report}. Integrity report (for review; it never changes a "
+        f"grade): {integrity}")
     for o in outcomes:
         if o.status != "graded":
             log(f"  {o.student}: {o.status} ({o.points:g}/{o.max_points:g}): {o.reason}")

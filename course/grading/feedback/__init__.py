@@ -20,21 +20,17 @@ here run on the autograded notebook before its HTML export, in this order:
 8. ``CSSHTMLHeaderPreprocessor`` (nbconvert): the page's CSS.
 
 The page itself comes from the French template ``templates/feedback_fr``
-(nbgrader's feedback template, translated). :func:`configure_feedback` sets
-all this in the nbgrader config (``course_config.configure_nbgrader`` calls it).
+(nbgrader's feedback template, translated), through ``FeedbackExporter``.
+:func:`configure_feedback` sets all this in the nbgrader config
+(``course_config.configure_nbgrader`` calls it).
 """
-from pathlib import Path
-
 from .cap_outputs import CapOutputs
+from .exporter import TEMPLATE_NAME, TEMPLATES, FeedbackExporter, nbgrader_templates
 from .hide_test_source import HideTestSource
 from .label_graded_cells import LabelGradedCells
 from .remove_leaked_text import RemoveLeakedText
 from .shorten_errors import ShortenErrors
 from .summarize_points import SummarizePoints
-
-#: The folder holding the French template.
-TEMPLATES = Path(__file__).resolve().parent / "templates"
-TEMPLATE_NAME = "feedback_fr"
 
 
 def preprocessors():
@@ -46,25 +42,23 @@ def preprocessors():
             SummarizePoints, CSSHTMLHeaderPreprocessor]
 
 
-def nbgrader_templates():
-    """nbgrader's own template folder (its ``feedback`` template stays available beside ours)."""
-    import nbgrader
-
-    return Path(nbgrader.__file__).resolve().parent / "server_extensions" / "formgrader" / "templates"
-
-
 def configure_feedback(c, root):
-    """Set the feedback's preprocessors, French template and secret sources in the nbgrader config ``c``."""
+    """Set the feedback's preprocessors, French template and secret sources in the nbgrader config ``c``.
+
+    The template goes to ``FeedbackExporter``, not to ``HTMLExporter`` (see ``exporter``): the
+    formgrader keeps its own pages, and its feedback button gives the French page too.
+    """
     c.GenerateFeedback.preprocessors = preprocessors()
-    c.HTMLExporter.template_name = TEMPLATE_NAME
-    # Setting extra_template_basedirs stops GenerateFeedback from adding nbgrader's folder: keep it.
-    # (bootstrap.min.css comes from extra_template_paths, which GenerateFeedback always sets.)
-    c.HTMLExporter.extra_template_basedirs = [str(TEMPLATES), str(nbgrader_templates())]
-    c.HTMLExporter.language_code = "fr"
+    c.GenerateFeedback.exporter_class = FeedbackExporter
+    c.FeedbackExporter.template_name = TEMPLATE_NAME
+    # Ours first, then nbgrader's; bootstrap.min.css comes from extra_template_paths, which
+    # GenerateFeedback always sets (on HTMLExporter: inherited here).
+    c.FeedbackExporter.extra_template_basedirs = [str(TEMPLATES), str(nbgrader_templates())]
+    c.FeedbackExporter.language_code = "fr"
     c.RemoveLeakedText.course_root = str(root)
     c.RemoveLeakedText.secret_files = ["graders/**/*.py", "handover/**/*.py"]
     c.RemoveLeakedText.source_notebooks = ["source/*/*.ipynb"]
 
 
-__all__ = ["CapOutputs", "HideTestSource", "LabelGradedCells", "RemoveLeakedText", "ShortenErrors",
-           "SummarizePoints", "configure_feedback", "preprocessors"]
+__all__ = ["CapOutputs", "FeedbackExporter", "HideTestSource", "LabelGradedCells", "RemoveLeakedText",
+           "ShortenErrors", "SummarizePoints", "configure_feedback", "preprocessors"]

@@ -17,14 +17,22 @@ makes a feedback file nobody can open. Here, per cell:
 import json
 
 from nbformat.v4 import new_output
-from .base import FeedbackPreprocessor
 from traitlets import Integer, Unicode
 
-from ..preprocessors.contained_execute import size
+from .base import FeedbackPreprocessor
 
 #: Mime types whose value is text that can be cut anywhere (the rest of the text mime types is markup).
 PLAIN_TEXT = ("text/plain", "text/markdown", "text/latex")
 IMAGES = ("image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp", "application/pdf")
+
+
+def size(value):
+    """A size the French way: ``20 ko``, ``1,5 Mo``."""
+    value = float(value)
+    for unit, scale in (("Go", 2**30), ("Mo", 2**20), ("ko", 2**10)):
+        if value >= scale:
+            return f"{value / scale:.3g} {unit}".replace(".", ",")
+    return f"{int(value)} octets"
 
 
 def text_size(value):
@@ -54,9 +62,9 @@ def merged_streams(outputs):
 class CapOutputs(FeedbackPreprocessor):
     """Cap each output's text, each cell's text and each cell's images, with a French note."""
 
-    max_text_bytes = Integer(20_000, help="Bytes of text kept per output (stream, result, error message).").tag(
+    max_text_bytes = Integer(20 * 2**10, help="Bytes of text kept per output (stream, result, error message).").tag(
         config=True)
-    max_cell_text_bytes = Integer(100_000, help="Bytes of text kept over all the outputs of one cell.").tag(
+    max_cell_text_bytes = Integer(100 * 2**10, help="Bytes of text kept over all the outputs of one cell.").tag(
         config=True)
     max_cell_image_bytes = Integer(2 * 2**20, help="Bytes of images (as stored, base64) kept per cell.").tag(
         config=True)

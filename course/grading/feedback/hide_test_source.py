@@ -12,9 +12,9 @@ The outputs of a graded test cell come partly from its hidden lines: by
 default only its errors are kept (``ShortenErrors`` then turns them into the
 French message of the verdict).
 """
-from .base import FeedbackPreprocessor
 from traitlets import Bool, Unicode
 
+from .base import FeedbackPreprocessor
 from .cells import is_test_cell
 
 
@@ -51,7 +51,7 @@ class HideTestSource(FeedbackPreprocessor):
         config=True)
 
     code_note = Unicode(
-        "# (Vérifications cachées : leur code n'est pas montré, leur résultat est indiqué sous la cellule.)",
+        "# (Ici, des vérifications cachées : leur code n'est pas montré.)",
         help="Python comment put where hidden tests were cut out of a code cell.",
     ).tag(config=True)
     markdown_note = Unicode(

@@ -24,13 +24,14 @@ import warnings
 
 from nbgrader import utils
 from nbgrader.api import Gradebook
-from .base import FeedbackPreprocessor
 from traitlets import Bool, Dict
 
+from .base import FeedbackPreprocessor
 from .cells import annotations, grade_id, is_manual_cell, is_test_cell, points, verdict
 
 HEADING = re.compile(r"^ {0,3}#{1,6}\s+(.*?)\s*#*\s*$")
-POINTS_SUFFIX = re.compile(r"\s*[(\[]\s*\d+(?:[.,]\d+)?\s*points?\s*[)\]]\s*$", re.IGNORECASE)
+#: "(3 points)", "(1 point, corrigée à la main)" at the end of a heading: the summary gives the points.
+POINTS_SUFFIX = re.compile(r"\s*[(\[]\s*\d+(?:[.,]\d+)?\s*points?\b[^()\[\]]*[)\]]\s*$", re.IGNORECASE)
 
 STATUS_TEXT = {
     "passed": "Réussi",
@@ -40,7 +41,7 @@ STATUS_TEXT = {
     "graded_by_hand": "Corrigé à la main",
     "no_answer": "Pas de réponse",
 }
-KIND_WORD = {"test": "test", "answer": "réponse rédigée", "task": "tâche"}
+KIND_WORD = {"test": "test", "answer": "réponse rédigée", "code_answer": "code corrigé à la main", "task": "tâche"}
 
 
 def heading_of(cell):
@@ -100,13 +101,14 @@ class LabelGradedCells(FeedbackPreprocessor):
         return nb, resources
 
     def _label(self, cell, kind, heading, graded):
+        word = KIND_WORD["code_answer" if kind == "answer" and cell.cell_type == "code" else kind]
         if not heading:
-            return grade_id(cell) or KIND_WORD[kind]
+            return grade_id(cell) or word
         same_kind = [c for c, k, h in graded if h == heading and k == kind]
         if len([c for c, k, h in graded if h == heading]) == 1:
             return heading
         if len(same_kind) == 1 or kind != "test":
-            return f"{heading} ({KIND_WORD[kind]})"
+            return f"{heading} ({word})"
         position = next(i for i, c in enumerate(same_kind, 1) if c is cell)
         return f"{heading} (test {position} sur {len(same_kind)})"
 

@@ -22,9 +22,9 @@ import json
 import os
 import re
 
-from .base import FeedbackPreprocessor
 from traitlets import Integer, List, Unicode
 
+from .base import FeedbackPreprocessor
 from .host_traces import PATH_END, PATH_TAIL, HostTraces, current_names, environment_values, machine_paths
 from .secret_text import build_index
 
@@ -56,6 +56,9 @@ class RemoveLeakedText(FeedbackPreprocessor):
         12, help="Significant characters (whitespace aside) of the shortest secret line looked for.").tag(config=True)
     min_substring_length = Integer(
         24, help="Significant characters of the shortest part of a secret line looked for inside a line.").tag(
+        config=True)
+    max_gap = Integer(
+        3, help="Lines between two leaking lines removed with them (the short lines of a printed file).").tag(
         config=True)
     min_letters = Integer(
         4, help="Letters a secret line (or part) needs to count: lines of numbers are left alone.").tag(config=True)
@@ -115,20 +118,28 @@ class RemoveLeakedText(FeedbackPreprocessor):
         return unescaped != line and any(self._index.leaks(part) for part in unescaped.splitlines())
 
     def clean_text(self, text):
-        """``text`` with each leaking line replaced by the note (one note for consecutive lines)."""
+        """``text`` with each leaking line replaced by the note (one note for consecutive lines).
+
+        A few lines between two leaking ones (``max_gap``) go too: in a printed file, the short
+        lines (``else:``, ``return x``) between the long ones would still show its structure.
+        """
         if not isinstance(text, str):
             text = "".join(text)
-        lines, previous_note = [], False
-        for line in text.splitlines(keepends=True):
-            if self._leaks(line):
-                if not previous_note:
-                    ending = line[len(line.rstrip("\r\n")):]
-                    lines.append(self.line_note + (ending or ""))
-                previous_note = True
-                continue
-            previous_note = False
-            lines.append(self._host.scrub(line))
-        return "".join(lines)
+        lines = text.splitlines(keepends=True)
+        leaking = [self._leaks(line) for line in lines]
+        last = None
+        for index, leak in enumerate(leaking):
+            if leak:
+                if last is not None and 0 < index - last - 1 <= self.max_gap:
+                    leaking[last + 1:index] = [True] * (index - last - 1)
+                last = index
+        kept = []
+        for index, line in enumerate(lines):
+            if not leaking[index]:
+                kept.append(self._host.scrub(line))
+            elif index == 0 or not leaking[index - 1]:
+                kept.append(self.line_note + line[len(line.rstrip("\r\n")):])
+        return "".join(kept)
 
     def clean_markup(self, value):
         """A markup value, or None when it reproduces a secret line (then it is replaced whole)."""

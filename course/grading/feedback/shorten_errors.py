@@ -17,9 +17,9 @@ machine (graders' code, hidden tests, the course's folders). Here:
 import re
 
 from nbformat.v4 import new_output
-from .base import FeedbackPreprocessor
 from traitlets import Integer, List, Unicode
 
+from .base import FeedbackPreprocessor
 from .cells import is_test_cell, verdict
 
 #: Lines of a Python traceback printed as text.
@@ -39,10 +39,16 @@ def error(message):
 class ShortenErrors(FeedbackPreprocessor):
     """Replace every traceback: a French message in test cells, ``Type: message`` in the student's cells."""
 
-    engine_enames = List(
-        ["GradingError", "CellTimeout", "NotebookTimeout", "KernelDied", "AssertionError"],
-        help="Errors whose message is written for the student in French (graders' checks, the grading "
-             "engine, the instructor's assert messages): a test cell without a verdict shows their message.",
+    french_enames = List(
+        ["GradingError", "CellTimeout", "NotebookTimeout", "KernelDied"],
+        help="Errors whose message is French and meant for the student (graders' checks, the grading engine): "
+             "shown without their name, in any cell.",
+    ).tag(config=True)
+
+    assert_enames = List(
+        ["AssertionError"],
+        help="Errors of a test cell's own assertions: a test cell without a verdict shows their message (the "
+             "instructor's), or failed_message when they have none.",
     ).tag(config=True)
 
     failed_message = Unicode(
@@ -53,7 +59,7 @@ class ShortenErrors(FeedbackPreprocessor):
     crashed_message = Unicode(
         "Ce test n'est pas passé : une erreur ({ename}) s'est produite pendant la vérification. Vérifiez que "
         "votre code s'exécute sans erreur et que vos variables ont le type et la forme demandés.",
-        help="Message of a test cell stopped by another error than the ones in engine_enames ({ename}).",
+        help="Message of a test cell stopped by any other error ({ename}).",
     ).tag(config=True)
 
     undefined_message = Unicode(
@@ -84,8 +90,8 @@ class ShortenErrors(FeedbackPreprocessor):
 
     def _student_error(self, output):
         ename, evalue = str(output.get("ename") or ""), self._shorten(output.get("evalue", ""))
-        if ename in self.engine_enames and ename not in ("AssertionError",):
-            return error(evalue)  # the engine's own French message
+        if ename in self.french_enames:
+            return error(evalue)
         line = f"{ename}: {evalue}" if ename and evalue else (ename or evalue)
         shortened = error(line)
         shortened.ename, shortened.evalue = ename, evalue
@@ -110,7 +116,7 @@ class ShortenErrors(FeedbackPreprocessor):
             return self.failed_message
         first = errors[0]
         ename, evalue = str(first.get("ename") or ""), self._shorten(first.get("evalue", ""))
-        if ename in self.engine_enames:
+        if ename in self.french_enames or ename in self.assert_enames:
             return evalue or self.failed_message
         if ename == "NameError":
             match = re.search(r"name '(\w+)' is not defined", evalue)

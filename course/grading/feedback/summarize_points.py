@@ -8,9 +8,9 @@ graded automatically, and what is left to the graders for the open questions
 labels) and GetGrades (the totals).
 """
 from nbformat.v4 import new_markdown_cell
-from .base import FeedbackPreprocessor
 from traitlets import Unicode
 
+from .base import FeedbackPreprocessor
 from .cells import FEEDBACK_KEY, points
 
 #: Marks the summary cell.
@@ -49,14 +49,14 @@ class SummarizePoints(FeedbackPreprocessor):
             link = f"[{_cell_text(note['label'])}](#{grade_id})" if grade_id else _cell_text(note["label"])
             if note["kind"] == "test":
                 auto, auto_max = auto + score, auto_max + max_points
-                how = "Corrigé automatiquement"
+                how = "Automatique"
             else:
                 manual_max += max_points
                 if note["status"] == "to_grade":
                     pending += max_points
                 else:
                     manual += score
-                how = "À corriger à la main" if note["status"] == "to_grade" else "Corrigé à la main"
+                how = "À la main"
             shown = "–" if note["status"] == "to_grade" else points(score)
             rows.append(f"| {link} | {how} | {_cell_text(note['status_text'])} | {shown} / {points(max_points)} |")
         if not rows:

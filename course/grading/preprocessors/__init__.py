@@ -7,6 +7,7 @@ with the course's classes substituted or added (``course_config`` sets them):
 sanitize (submitted -> autograded copy):
     ClearOutput, NormalizeCellMetadata (instead of DeduplicateIds),
     ReportKernelspec (instead of OverwriteKernelspec), OverwriteCells, RestoreTestCells (added),
+    CollectIntegrityEvidence (added: for the integrity report, never a grade),
     CheckCellMetadata
 autograde (execution and scores):
     ContainedExecute (instead of Execute), JudgeHandovers (added: the verdicts), NoteDiskLimit (added), IgnorePattern,
@@ -17,6 +18,7 @@ from nbconvert.preprocessors import ClearMetadataPreprocessor
 from nbgrader.preprocessors import (AssignLatePenalties, CheckCellMetadata, ClearOutput, IgnorePattern,
                                     LimitOutput, OverwriteCells, SaveAutoGrades)
 
+from ..integrity.collect import CollectIntegrityEvidence
 from .announce_incidents import AnnounceIncidents
 from .contained_execute import ContainedExecute
 from .judge_handovers import JudgeHandovers
@@ -31,6 +33,7 @@ SANITIZE = [
     ReportKernelspec,
     OverwriteCells,
     RestoreTestCells,
+    CollectIntegrityEvidence,
     CheckCellMetadata,
 ]
 

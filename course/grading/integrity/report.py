@@ -1,0 +1,218 @@
+"""The integrity report of an assignment: a CSV for tools, a self-contained HTML page for the instructor.
+
+``findings_from_autograded(root, assignment)`` reads what
+``CollectIntegrityEvidence`` recorded in each
+``autograded/<student>/<assignment>/*.ipynb``; ``write_report`` writes
+``<reports_dir>/<assignment>-integrity.csv`` and ``.html``.
+
+Why no separate per-student store: the notebooks are the single source of
+truth (they are rewritten by every autograde, so the evidence can never be
+stale or out of sync with the grades), and reading them is cheap: a plain
+``json.load`` (no nbformat validation) of an executed notebook of this
+course (0.2-0.7 MB, figures included) takes about 5 ms, so 300 students cost
+a second or two. A notebook that was graded before the preprocessor was
+wired has no recorded evidence: with ``scan_missing`` (the default) it is
+scanned on the spot (its code and its autograded folder).
+"""
+import csv
+import datetime
+import html
+import json
+import logging
+from collections import Counter
+from pathlib import Path
+
+import nbformat
+
+from .evidence import entries_of, scan_notebook
+from .finding import Finding
+from .flags import DESCRIPTIONS, FLAGS, describe
+
+log = logging.getLogger(__name__)
+
+CSV_COLUMNS = ("student", "flag", "where", "evidence", "description")
+NEVER_A_GRADE = ("Flags never change a grade: grades come only from the tests, computed outside the student's "
+                 "kernel. A flag records what a submission's code or files tried, with the evidence, for a human "
+                 "to review; it is not a verdict, and ordinary code can occasionally trip one.")
+
+
+def _as_finding(item):
+    if isinstance(item, Finding):
+        return item
+    return Finding(str(item.get("flag", "")), str(item.get("where", "")), str(item.get("evidence", "")))
+
+
+def _spreadsheet_safe(text):
+    """A CSV cell a spreadsheet will not run as a formula (evidence is the student's text)."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def findings_from_autograded(root, assignment, scan_missing=True, students=None):
+    """student -> [Finding] for every ``autograded/<student>/<assignment>/*.ipynb`` under ``root``.
+
+    Every student with an autograded notebook is a key, with [] when nothing
+    was flagged. With several notebooks in an assignment, ``where`` starts
+    with the notebook's name.
+    """
+    found = {}
+    base = Path(root) / "autograded"
+    if not base.is_dir():
+        return found
+    for student_dir in sorted(p for p in base.iterdir() if p.is_dir() and (students is None or p.name in students)):
+        folder = student_dir / assignment
+        notebooks = sorted(folder.glob("*.ipynb")) if folder.is_dir() else []
+        if not notebooks:
+            continue
+        findings = []
+        for path in notebooks:
+            try:
+                with open(path, encoding="utf-8") as stream:
+                    data = json.load(stream)
+                entries = entries_of(data.get("metadata"))
+                if entries is None and scan_missing:
+                    nb = nbformat.read(path, as_version=4)  # rejoins the sources stored as lists of lines
+                    entries = scan_notebook(nb, folder, assignment, notebook_name=path.stem)
+            except Exception as error:  # one unreadable notebook must not stop the report
+                log.warning("Integrity report: cannot read %s (%s)", path, error)
+                continue
+            for finding in entries or []:
+                if path.stem != assignment:
+                    finding = Finding(finding.flag, f"{path.stem}: {finding.where}", finding.evidence)
+                findings.append(finding)
+        found[student_dir.name] = findings
+    return found
+
+
+def _rows(findings_by_student):
+    for student in sorted(findings_by_student):
+        for finding in map(_as_finding, findings_by_student[student] or []):
+            yield student, finding
+
+
+def write_csv(findings_by_student, path):
+    with open(path, "w", newline="", encoding="utf-8") as stream:
+        writer = csv.writer(stream)
+        writer.writerow(CSV_COLUMNS)
+        for student, finding in _rows(findings_by_student):
+            writer.writerow([_spreadsheet_safe(value) for value in
+                             (student, finding.flag, finding.where, finding.evidence, describe(finding.flag))])
+
+
+_STYLE = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 72rem;
+       padding: 0 1rem; color: #1d2330; line-height: 1.45; }
+h1 { font-size: 1.6rem; margin-bottom: .2rem; }
+h2 { font-size: 1.25rem; margin-top: 2.2rem; border-bottom: 1px solid #d7dbe3; padding-bottom: .2rem; }
+h3 { font-size: 1.05rem; margin: 1.6rem 0 .4rem; }
+.note { background: #fff8e1; border-left: 4px solid #f0b400; padding: .6rem .9rem; }
+.meta { color: #5a6275; }
+table { border-collapse: collapse; margin: .4rem 0 1rem; font-size: .92rem; }
+th, td { border: 1px solid #d7dbe3; padding: .3rem .55rem; text-align: left; vertical-align: top; }
+th { background: #f2f4f8; }
+td.count { text-align: center; font-variant-numeric: tabular-nums; }
+td.count.hit { background: #fdecea; font-weight: 600; }
+th.flag { writing-mode: vertical-rl; transform: rotate(180deg); white-space: nowrap; font-weight: 600; }
+code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: .88rem;
+       white-space: pre-wrap; word-break: break-word; }
+dt { font-family: ui-monospace, Menlo, Consolas, monospace; font-weight: 600; margin-top: .4rem; }
+dd { margin-left: 1.2rem; }
+"""
+
+
+def render_html(findings_by_student, assignment, generated=None):
+    """The report page (a string): summary table, legend, then each flagged student's findings."""
+    esc = html.escape
+    generated = generated or datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
+    by_student = {student: [_as_finding(f) for f in (items or [])]
+                  for student, items in findings_by_student.items()}
+    flagged = sorted(student for student, items in by_student.items() if items)
+    clean = sorted(student for student, items in by_student.items() if not items)
+    counts = {student: Counter(f.flag for f in by_student[student]) for student in flagged}
+    present = [flag for flag in FLAGS if any(counts[s][flag] for s in flagged)]
+    present += sorted({flag for s in flagged for flag in counts[s]} - set(FLAGS))
+    anchors = {student: f"student-{index}" for index, student in enumerate(flagged, start=1)}
+
+    out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
+           f"<title>Integrity report: {esc(assignment)}</title>", f"<style>{_STYLE}</style>", "</head>", "<body>",
+           f"<h1>Integrity report: {esc(assignment)}</h1>",
+           f'<p class="meta">{len(by_student)} submission{"s" if len(by_student) != 1 else ""} scanned, '
+           f"{len(flagged)} with at least one flag. Generated {esc(generated)}.</p>",
+           f'<p class="note">{esc(NEVER_A_GRADE)}</p>']
+
+    out.append("<h2>Summary</h2>")
+    if not flagged:
+        out.append("<p>No submission raised a flag.</p>")
+    else:
+        out.append("<p>Number of findings per student and flag (the flags are explained below).</p>")
+        out.append("<table><thead><tr><th>Student</th>"
+                   + "".join(f'<th class="flag" title="{esc(describe(flag))}">{esc(flag)}</th>' for flag in present)
+                   + "<th>Total</th></tr></thead><tbody>")
+        for student in flagged:
+            cells = "".join(f'<td class="count{" hit" if counts[student][flag] else ""}">'
+                            f'{counts[student][flag] or ""}</td>' for flag in present)
+            out.append(f'<tr><td><a href="#{anchors[student]}">{esc(student)}</a></td>{cells}'
+                       f'<td class="count">{sum(counts[student].values())}</td></tr>')
+        out.append("</tbody></table>")
+
+    out.append("<h2>What the flags mean</h2><dl>")
+    for flag, description in DESCRIPTIONS.items():
+        out.append(f"<dt>{esc(flag)}</dt><dd>{esc(description)}</dd>")
+    out.append("</dl>")
+
+    if flagged:
+        out.append("<h2>Findings by student</h2>")
+    for student in flagged:
+        out.append(f'<section id="{anchors[student]}"><h3>{esc(student)}</h3>')
+        out.append("<table><thead><tr><th>Flag</th><th>Where</th><th>Evidence</th></tr></thead><tbody>")
+        for finding in by_student[student]:
+            out.append(f'<tr><td title="{esc(describe(finding.flag))}">{esc(finding.flag)}</td>'
+                       f"<td>{esc(finding.where)}</td><td><code>{esc(finding.evidence)}</code></td></tr>")
+        out.append("</tbody></table></section>")
+
+    out.append("<h2>Submissions without flags</h2>")
+    out.append(f"<p>{esc(', '.join(clean))}</p>" if clean else "<p>None.</p>")
+    out += ["</body>", "</html>", ""]
+    return "\n".join(out)
+
+
+def write_report(findings_by_student, assignment, reports_dir):
+    """Write ``<reports_dir>/<assignment>-integrity.csv`` and ``.html``; return (csv_path, html_path).
+
+    ``findings_by_student``: student -> list of ``Finding`` (or of dicts with
+    flag, where, evidence); students with an empty list count as scanned and clean.
+    """
+    reports_dir = Path(reports_dir)
+    reports_dir.mkdir(parents=True, exist_ok=True)
+    csv_path = reports_dir / f"{assignment}-integrity.csv"
+    html_path = reports_dir / f"{assignment}-integrity.html"
+    write_csv(findings_by_student, csv_path)
+    html_path.write_text(render_html(findings_by_student, assignment), encoding="utf-8")
+    return csv_path, html_path
+
+
+def report_assignment(root, assignment, reports_dir=None):
+    """The whole report of an assignment graded under ``root`` (default: ``root/reports``)."""
+    findings = findings_from_autograded(root, assignment)
+    return write_report(findings, assignment, reports_dir or Path(root) / "reports")
+
+
+def store_dir(root, assignment):
+    """Each student's findings, one small JSON file each: the report is rebuilt from them after every
+    submission graded by plain ``nbgrader autograde``, without reading every notebook again."""
+    return Path(root) / "reports" / ".integrity" / assignment
+
+
+def update_report(root, assignment, students=None):
+    """Record the findings of ``students`` (None: all) from their autograded notebooks, then rewrite the
+    assignment's report from every student's record."""
+    store = store_dir(root, assignment)
+    store.mkdir(parents=True, exist_ok=True)
+    for name, findings in findings_from_autograded(root, assignment, students=students).items():
+        (store / f"{name}.json").write_text(json.dumps([f.__dict__ for f in findings]), encoding="utf-8")
+    everyone = {}
+    for path in sorted(store.glob("*.json")):
+        try:
+            everyone[path.stem] = [Finding(**entry) for entry in json.loads(path.read_text(encoding="utf-8"))]
+        except (ValueError, TypeError) as error:
+            log.warning("Integrity report: cannot read %s (%s)", path, error)
+    return write_report(everyone, assignment, Path(root) / "reports")
