@@ -73,3 +73,54 @@ def test_do_all_tests_fail_on_the_blank_release(assignment):
                             cwd=course_config.ROOT, capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Success! The notebook does not pass any tests." in result.stdout, result.stdout
+
+
+#: At least this many open questions, graded by hand, per assignment.
+MIN_OPEN_QUESTIONS = {"tp_convolution": 5, "cnn_bases": 3}
+
+
+def source_notebook(assignment):
+    return nbformat.read(course_config.ROOT / "source" / assignment / f"{assignment}.ipynb", as_version=4)
+
+
+def open_questions(notebook):
+    return [c for c in notebook.cells if c.cell_type == "markdown" and c.metadata.get("nbgrader", {}).get("grade")
+            and c.metadata["nbgrader"].get("solution")]
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_does_the_release_ask_its_open_questions_with_points_and_an_empty_answer(assignment):
+    questions = open_questions(release_notebook(assignment))
+    assert len(questions) >= MIN_OPEN_QUESTIONS[assignment]
+    for cell in questions:
+        assert cell.metadata["nbgrader"]["points"] > 0
+        assert cell.source.strip() == course_config.TEXT_STUB
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_does_each_open_question_of_the_source_carry_a_model_answer_and_a_rubric(assignment):
+    questions = open_questions(source_notebook(assignment))
+    assert len(questions) >= MIN_OPEN_QUESTIONS[assignment]
+    for cell in questions:
+        assert "### BEGIN SOLUTION" in cell.source and "BEGIN MARK SCHEME" in cell.source, cell.source[:80]
+
+
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_does_no_rubric_nor_model_answer_reach_the_release(assignment):
+    text = (course_config.ROOT / "release" / assignment / f"{assignment}.ipynb").read_text()
+    assert "MARK SCHEME" not in text
+    for cell in open_questions(source_notebook(assignment)):
+        answer = re.search(r"### BEGIN SOLUTION\n(.*?)(===|### END SOLUTION)", cell.source, re.S).group(1)
+        sentences = [s.strip() for s in re.split(r"[.\n]", answer) if len(s.strip()) > 30]
+        assert sentences and not [s for s in sentences if s in text], sentences
+
+
+@pytest.mark.parametrize("assignment", [a for a in ASSIGNMENTS if a in ANSWER_LITERALS])
+def test_does_no_markdown_cell_of_the_release_spell_a_graded_answer(assignment):
+    forbidden = ANSWER_LITERALS[assignment]
+    for cell in release_notebook(assignment).cells:
+        if cell.cell_type != "markdown":
+            continue
+        flat = re.sub(r"\s+", " ", cell.source.replace("\u202f", "").replace("\xa0", ""))
+        assert not [n for n in forbidden["numbers"] if re.search(rf"(?<![\d.,]){re.escape(n)}(?![\d])", flat)], flat
+        assert not [s for s in forbidden["sequences"] if s in flat], flat
