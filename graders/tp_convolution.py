@@ -318,3 +318,4 @@ def prepare():
     _reference_logits()
     _reference_feature_maps()
     _hooked_shapes()
+    references.vgg16.cache_clear()  # its outputs are kept; its 0.5 GB of weights are not needed any more

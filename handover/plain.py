@@ -11,6 +11,7 @@ its values at positions chosen from its size only. A wrong array differs at
 most of those positions; matching them means computing the right values.
 """
 import base64
+import functools
 import math
 import numbers
 
@@ -33,11 +34,15 @@ def text(value, limit=TEXT_LIMIT):
     return value if len(value) <= limit else value[:limit] + "…"
 
 
+@functools.lru_cache(maxsize=64)
 def sample_indices(size, count=SAMPLES):
     """Flat positions sampled from an array of ``size`` elements: the same on both sides."""
     if size <= count:
-        return np.arange(size)
-    return np.sort(np.random.default_rng(size).choice(size, size=count, replace=False))
+        indices = np.arange(size)
+    else:
+        indices = np.sort(np.random.default_rng(size).choice(size, size=count, replace=False))
+    indices.setflags(write=False)
+    return indices
 
 
 def pack(array):

@@ -129,3 +129,14 @@ def test_can_the_kernel_neither_import_nor_read_graders(course):
 def test_does_the_memory_limit_stop_a_runaway_allocation(course):
     outputs = run_sandboxed(course[1], "x = bytearray(5 * 2**30)", memory_limit=2 * 2**30)
     assert error(outputs[0]) == "MemoryError"
+
+
+def test_do_files_handed_in_never_shadow_a_library_or_handover_but_own_modules_import(course):
+    work = course[1]
+    (work / "numpy.py").write_text("raise SystemExit('a fake numpy')\n")
+    (work / "handover").mkdir()
+    (work / "handover" / "__init__.py").write_text("FAKE = True\n")
+    (work / "my_helpers.py").write_text("ANSWER = 42\n")
+    outputs = run_sandboxed(work, "import numpy, handover, my_helpers\n"
+                                  "print(numpy.__name__, hasattr(handover, 'FAKE'), my_helpers.ANSWER)")
+    assert text(outputs[0]) == "numpy False 42\n"

@@ -61,6 +61,13 @@ def python_paths(python):
     return tuple(json.loads(output))
 
 
+#: Run by the kernel before any cell: the folder of the submission goes last on sys.path, so a file handed in
+#: beside the notebook (numpy.py, a handover/ folder...) never shadows a library or the course's modules, while
+#: a student's own helper module (under a name of its own) still imports.
+LIBRARIES_FIRST = ("--IPKernelApp.exec_lines=import sys; "
+                   "sys.path[:] = [p for p in sys.path if p not in ('', '.', sys.path and __import__('os').getcwd())]"
+                   " + ['']; del sys")
+
 def bwrap_command(bwrap, python, handover_dir, data_dir, tmp_limit, extra_readable=()):
     """bwrap's arguments shared by every kernel sandbox: a read-only system, no network, no instructor paths."""
     # In its own PID namespace the kernel would take its parent for dead: bwrap --die-with-parent watches instead.
@@ -128,7 +135,7 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     def format_kernel_cmd(self, extra_arguments=None):
         """Always the grading environment's own Python, whatever kernelspec the notebook names."""
-        return [self.grading_python, "-m", "ipykernel_launcher", "-f", self.connection_file,
+        return [self.grading_python, "-m", "ipykernel_launcher", "-f", self.connection_file, LIBRARIES_FIRST,
                 *(extra_arguments or [])]
 
     async def _async_pre_start_kernel(self, **kw):
