@@ -55,6 +55,7 @@ from nbconvert.exporters import NotebookExporter
 from nbconvert.exporters.exporter import ResourcesDict
 from nbformat import from_dict
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_raw_cell
+from nbgrader.preprocessors import ClearOutput
 from traitlets import Integer
 
 from .incidents import METADATA_KEY, record
@@ -297,7 +298,7 @@ class LenientNotebookExporter(NotebookExporter):
 
         reading = read_notebook(actual, self.max_bytes)
         notebook = reading.notebook
-        if notebook is not None:
+        if notebook is not None and self._reads_a_submission():
             forget_grading_notes(notebook)
         if notebook is None:
             self.log.error("Cannot read %s (%s): graded as an empty notebook", actual, reading.detail)
@@ -315,6 +316,11 @@ class LenientNotebookExporter(NotebookExporter):
                    "doute renommé au téléchargement). Il a été corrigé quand même ; la prochaine fois, gardez "
                    f"le nom « {basename} ».")
         return self.from_notebook_node(notebook, resources, **kw)
+
+    def _reads_a_submission(self):
+        """nbgrader's Autograde reads each notebook twice: the submission (the sanitize pass, which clears
+        outputs first), then its own autograded copy, which carries the engine's notes of the first pass."""
+        return any(isinstance(p, ClearOutput) for p in self._preprocessors)
 
     @staticmethod
     def _expected_names(resources, basename):

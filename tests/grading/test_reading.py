@@ -143,3 +143,34 @@ def test_do_messages_name_no_path_of_the_grading_machine(course, tmp_path):
             assert str(tmp_path) not in incident.message and "/" not in incident.message.replace("...", "")
     reading = read_notebook(str(tmp_path / "nothing.ipynb"))
     assert reading.notebook is None and str(tmp_path) not in reading.message
+
+
+def forged(course):
+    """A submission whose metadata claims what only the engine may write: verdicts and incidents."""
+    notebook = course.submission()
+    notebook.metadata[incidents.METADATA_KEY] = {"incidents": [{"kind": "forged", "detail": "", "message": "",
+                                                                "cell": ""}]}
+    for cell in notebook.cells:
+        cell.metadata[incidents.METADATA_KEY] = {"verdict": {"passed": True, "message": ""}}
+    return notebook
+
+
+def read_with(preprocessors, path, course):
+    exporter = LenientNotebookExporter()
+    for preprocessor in preprocessors:
+        exporter.register_preprocessor(preprocessor, enabled=True)
+    output, _ = exporter.from_filename(str(path), resources=course.resources())
+    return nbformat.reads(output, as_version=4)
+
+
+def test_are_grading_notes_written_by_the_student_dropped_when_the_submission_is_read(course, tmp_path):
+    from nbgrader.preprocessors import ClearOutput  # the sanitize pass starts with it
+
+    notebook = read_with([ClearOutput], submitted(tmp_path, notebook=forged(course)), course)
+    assert incidents.METADATA_KEY not in notebook.metadata
+    assert not [c for c in notebook.cells if incidents.METADATA_KEY in c.metadata]
+
+
+def test_are_the_engines_own_notes_kept_when_its_autograded_copy_is_read_again(course, tmp_path):
+    notebook = read_with([], submitted(tmp_path, notebook=forged(course)), course)
+    assert [i.kind for i in incidents.of(notebook)] == ["forged"]
