@@ -135,7 +135,7 @@ def read_array(value):
 def readable(value, name):
     """``value``, unless the kernel could not even read it (its own methods failed)."""
     if kind_of(value) == "unreadable":
-        fail(f"`{name}` n'a pas pu être vérifiée : l'objet ({type_name(value)}) n'a pas pu être lu. "
+        fail(f"La réponse `{name}` n'a pas pu être vérifiée : l'objet ({type_name(value)}) n'a pas pu être lu. "
              "Vérifiez son type et sa forme.")
     return value
 

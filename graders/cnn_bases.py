@@ -101,7 +101,7 @@ def check_conv1d(results):
                  "Ici f_k multiplie x[t + k] (corrélation croisée), sans retourner f.")
         if any(actual.close_to(np.roll(expected, s)) for s in (-1, 1)):
             fail(f"`{call}` est décalé d'un pas : le coefficient central de f doit multiplier x[t].")
-        fail(f"`{call}` ne donne pas la corrélation de x par f avec des zéros aux bords.")
+        fail(f"`{call}` ne donne pas la corrélation croisée de x par f avec des zéros aux bords.")
 
 
 @check
@@ -117,9 +117,9 @@ def check_gaussian_filter(results):
         if actual.close_to(expected):
             continue
         if actual.close_to(raw) or actual.close_to(raw / raw.max()):
-            fail(f"`{call}` n'est pas normalisé : divisez les valeurs par leur somme pour que le filtre somme à 1.")
+            fail(f"`{call}` n'est pas normalisé : divisez les valeurs par leur somme pour que la somme du filtre vaille 1.")
         if actual.values is None or abs(actual.values.sum() - 1) > 1e-6:
-            fail(f"Les valeurs de `{call}` ne somment pas à 1.")
+            fail(f"La somme des valeurs de `{call}` ne vaut pas 1.")
         fail(f"`{call}` n'est pas exp(-t²/2) échantillonné en {length} points régulièrement espacés de -2 à 2 "
              "(puis normalisé).")
 
@@ -150,7 +150,7 @@ def check_shift(results):
         if k and actual.close_to(_shifted(x, -k)):
             fail(f"`{call}` décale dans le mauvais sens : k > 0 pousse le signal vers la droite "
                  "(vers les t plus grands), k < 0 vers la gauche.")
-        fail(f"`{call}` n'est pas x décalé de {k} pas avec des zéros à la place libérée.")
+        fail(f"`{call}` n'est pas x décalé de {k} pas avec des zéros aux places libérées.")
 
 
 # --- B. 2D multichannel convolution -------------------------------------------------------
@@ -188,7 +188,7 @@ def check_conv2d(results):
             fail(f"`{call}` fait la moyenne sur les canaux : la formule en fait la somme.")
         if channels > 1 and actual.close_to(_correlate_image(image[..., :1], filt[..., :1])):
             fail(f"`{call}` n'utilise que le premier canal : sommez les contributions de tous les canaux.")
-        fail(f"`{call}` ne donne pas la somme sur les canaux des corrélations de chaque canal par le filtre, "
+        fail(f"`{call}` ne donne pas la somme sur les canaux des corrélations croisées de chaque canal par le filtre, "
              "avec des zéros autour de l'image.")
 
 
@@ -246,7 +246,7 @@ def _check_layer_shape(call, actual, x, filters):
     if actual.shape == expected[1:]:
         fail(f"`{call}` renvoie une seule carte : il en faut une par filtre (un canal de sortie par filtre).")
     fail(f"`{call}` a la forme {actual.shape} : on attend (nombre de filtres, hauteur, largeur) ; "
-         "sans padding, un noyau de hauteur kh fait perdre kh - 1 lignes.")
+         "sans padding, un noyau de hauteur kh fait perdre kh − 1 lignes.")
 
 
 @check
@@ -275,7 +275,7 @@ def check_conv_layer_values(results):
         if actual.close_to(np.maximum(flipped, 0)):
             fail(f"`{call}` retourne les noyaux : une couche de convolution calcule une corrélation croisée, "
                  "les noyaux glissent sans être retournés.")
-        fail(f"`{call}` ne donne pas ReLU(somme sur les canaux d'entrée des corrélations + biais).")
+        fail(f"`{call}` ne donne pas ReLU(somme sur les canaux d'entrée des corrélations croisées + biais).")
 
 
 # --- C. Pooling -----------------------------------------------------------------------------
@@ -311,7 +311,7 @@ def _check_pooling(results, name, reduce, other, other_name):
                  "ne partez pas de 0 pour chercher le maximum.")
         if actual.close_to(expected * size * size):
             fail(f"`{call}` fait la somme de chaque fenêtre : divisez par le nombre de pixels de la fenêtre.")
-        fail(f"`{call}` ne résume pas correctement chaque fenêtre size x size (fenêtres sans chevauchement).")
+        fail(f"`{call}` ne résume pas correctement chaque fenêtre size × size (fenêtres sans chevauchement).")
 
 
 @check
@@ -367,24 +367,24 @@ def _require_lenet_parameters(shapes, name):
     convs = [s for s in actual if len(s) == 4]
     linears = [s for s in actual if len(s) == 2]
     if not [s for s in actual if len(s) == 1]:
-        fail(f"`{name}` n'a aucun biais : les couches de LeNet-5 ont un biais par neurone (bias=True, le défaut).")
+        fail(f"`{name}` n'a aucun biais : les couches de LeNet-5 ont un biais par neurone (bias=True, la valeur par défaut).")
     if len(convs) != 2 or len(linears) != 3:
         fail(f"`{name}` a {len(convs)} couche(s) de convolution et {len(linears)} couche(s) linéaire(s) : "
              "LeNet-5 en a 2 et 3.")
     conv1, conv2 = lenet_shapes()[0], lenet_shapes()[2]
     if conv1 not in convs:
         fail(f"La première convolution de `{name}` est fausse : elle reçoit l'image (1 canal) et produit "
-             "6 cartes avec des noyaux 5x5.")
+             "6 cartes avec des noyaux 5×5.")
     if conv2 not in convs:
         fail(f"La deuxième convolution de `{name}` est fausse : elle reçoit les 6 cartes et en produit 16, "
-             "avec des noyaux 5x5.")
+             "avec des noyaux 5×5.")
     fc1 = lenet_shapes()[4]
     if fc1 not in linears:
         if any(s[0] == fc1[0] for s in linears):
             fail(f"La première couche linéaire de `{name}` n'a pas le bon nombre d'entrées : il doit être celui "
-                 "de la carte aplatie en sortie du deuxième pooling (canaux x hauteur x largeur). "
+                 "de la carte aplatie en sortie du deuxième pooling (canaux × hauteur × largeur). "
                  "Le pooling a-t-il bien réduit les cartes ?")
-        fail(f"La première couche linéaire de `{name}` est fausse : elle produit 120 neurones.")
+        fail(f"La première couche linéaire de `{name}` est fausse : elle a 120 neurones.")
     fail(f"Les couches linéaires de `{name}` sont fausses : 120 puis 84 neurones, puis 10 scores.")
 
 
@@ -396,6 +396,11 @@ def _output(values, call):
     if kind_of(output) != "tensor":
         fail(f"`{call}` doit renvoyer un tenseur torch, pas un objet de type {type_name(output)}.")
     return as_array(output, call)
+
+
+def percent(share, digits):
+    """A share written the French way: 97,5 % (decimal comma, no-break space before %)."""
+    return f"{100 * share:.{digits}f}".replace(".", ",") + "\u00a0%"
 
 
 def _lenet_logits(weights, x, pool="max", relu=True, flatten="chw"):
@@ -454,12 +459,12 @@ def check_lenet_forward(**values):
     if like(np.maximum(expected, 0)):
         fail(f"`{call}` applique une ReLU à la sortie : la dernière couche linéaire donne directement les scores.")
     if like(_lenet_logits(weights, x, pool="avg")):
-        fail(f"`{call}` utilise un average pooling : LeNet-5 prend ici le maximum de chaque fenêtre 2x2.")
+        fail(f"`{call}` utilise un average pooling : LeNet-5 prend ici le maximum de chaque fenêtre 2×2.")
     if like(_lenet_logits(weights, x, relu=False)):
         fail(f"`{call}` n'a pas de ReLU : il en faut une après chaque convolution et chaque couche cachée.")
     if like(_lenet_logits(weights, x, flatten="hwc")):
-        fail(f"`{call}` aplatit les cartes canaux en dernier : gardez l'ordre de PyTorch (nn.Flatten).")
-    fail(f"`{call}` ne calcule pas LeNet-5 : conv 5x5, ReLU, max-pooling 2x2, conv 5x5, ReLU, max-pooling 2x2, "
+        fail(f"`{call}` aplatit les cartes en mettant les canaux en dernier : gardez l'ordre de PyTorch (nn.Flatten).")
+    fail(f"`{call}` ne calcule pas LeNet-5 : convolution 5×5, ReLU, max-pooling 2×2, convolution 5×5, ReLU, max-pooling 2×2, "
          "aplatissement, puis trois couches linéaires avec une ReLU entre elles.")
 
 
@@ -507,12 +512,12 @@ def check_training(model, parameters=(), output=None):
              "sa méthode forward doit suivre l'architecture de l'exercice précédent.")
     accuracy = float(np.mean(own == y_test))
     if accuracy < 0.2:
-        fail(f"`trained_lenet` reconnaît {accuracy:.0%} des chiffres du jeu de test, à peine mieux que le hasard "
+        fail(f"`trained_lenet` reconnaît {percent(accuracy, 0)} des chiffres du jeu de test, à peine mieux que le hasard "
              "(10 %) : le modèle ne semble pas entraîné. Vérifiez que l'optimiseur reçoit les paramètres de "
              "`trained_lenet` et que la boucle appelle backward() et step().")
     if accuracy < MIN_TEST_ACCURACY:
-        fail(f"`trained_lenet` ne reconnaît que {accuracy:.1%} des chiffres du jeu de test ; il en faut au moins "
-             f"{MIN_TEST_ACCURACY:.0%}. Entraînez-le sur tout x_train, assez d'époques, avec un taux "
+        fail(f"`trained_lenet` ne reconnaît que {percent(accuracy, 1)} des chiffres du jeu de test ; il en faut au moins "
+             f"{percent(MIN_TEST_ACCURACY, 0)}. Entraînez-le sur tout x_train, pendant assez d'époques, avec un taux "
              "d'apprentissage raisonnable (l'exactitude sur x_train ne dit rien de celle sur x_test).")
 
 

@@ -14,7 +14,7 @@ import sys
 from .checks import GradingError
 
 NOT_HANDED_OVER = ("Le test n'a pas pu vérifier votre réponse : la cellule de test s'est arrêtée avant "
-                   "(voir l'erreur affichée), ou le noyau a été modifié. Relancez tout le notebook "
+                   "(voir l'erreur affichée), ou le noyau Jupyter a été modifié. Relancez tout le notebook "
                    "(Kernel → Restart Kernel and Run All Cells) et vérifiez que cette cellule passe.")
 MALFORMED = "La réponse n'a pas pu être lue par la correction : ne modifiez pas les cellules de test."
 

@@ -50,7 +50,7 @@ def check_prewitt_kernel(kernel2):
         fail("`kernel2` détecte encore les variations horizontales, comme `kernel1` : "
              "le gradient vertical compare les lignes du haut et du bas, pas les colonnes.")
     if not all(np.array_equal(values[0, c], values[0, 0]) for c in range(3)):
-        fail("Les trois canaux de `kernel2` doivent porter le même noyau 3x3 (répétez-le sur R, V, B).")
+        fail("Les trois canaux de `kernel2` doivent porter le même noyau 3×3 (répétez-le sur R, V, B).")
     fail("`kernel2` n'est pas le noyau de Prewitt vertical : revoyez ses coefficients.")
 
 
@@ -62,7 +62,7 @@ def check_prewitt_outputs(output1, output2, output):
     for array, name in ((actual1, "output1"), (actual2, "output2"), (magnitude, "output")):
         if array.shape != expected1.shape:
             fail(f"`{name}` a la forme {array.shape}, ce n'est pas la bonne : une convolution sans padding "
-                 "fait perdre (taille du noyau - 1) pixels en hauteur et en largeur, et F.conv2d garde "
+                 "fait perdre (taille du noyau − 1) pixels en hauteur et en largeur, et F.conv2d garde "
                  "les dimensions (lot, canaux).")
     if not actual1.close_to(expected1):
         if actual1.close_to(expected2) or actual1.close_to(-expected2):
@@ -93,7 +93,7 @@ def check_layer30_shape(shape_layer30):
     if actual[:2] != expected[:2]:
         fail("Le nombre d'images ou de canaux de `shape_layer30` est faux : combien de filtres a la dernière convolution ?")
     if actual != expected:
-        fail("La taille spatiale de `shape_layer30` est fausse : l'image fait 256x256 pixels, "
+        fail("La taille spatiale de `shape_layer30` est fausse : l'image fait 256×256 pixels, "
              "et chaque max-pooling divise la hauteur et la largeur par 2.")
 
 
@@ -105,7 +105,7 @@ def check_size_ratio(size_ratio):
     if abs(actual - 1 / expected) < 1e-6 * expected:
         fail("`size_ratio` est inversé : on attend (nombre d'éléments en entrée) / (nombre d'éléments en sortie).")
     if abs(actual - expected) > 1e-6 * expected:
-        fail("`size_ratio` est faux : comptez tous les éléments (canaux x hauteur x largeur) de l'entrée et de la sortie.")
+        fail("`size_ratio` est faux : comptez tous les éléments (canaux × hauteur × largeur) de l'entrée et de la sortie.")
 
 
 # --- B. ResNet50, first layer --------------------------------------------------
@@ -130,7 +130,7 @@ def check_n_weights_per_kernel(n_weights_per_kernel):
     if actual == height * width:
         fail("`n_weights_per_kernel` oublie les canaux d'entrée : un noyau s'étend sur tous les canaux de l'image.")
     if actual != conv1.weight[0].numel():
-        fail("`n_weights_per_kernel` est faux : un noyau a (canaux d'entrée) x (hauteur) x (largeur) poids.")
+        fail("`n_weights_per_kernel` est faux : un noyau a (canaux d'entrée) × (hauteur) × (largeur) poids.")
 
 
 @check
@@ -169,7 +169,7 @@ def check_eval_mode(vgg, probs, predicted_class):
     if actual.shape != expected.shape:
         fail(f"`probs` a la forme {actual.shape} : on attend une probabilité par classe, pour une image.")
     if actual.values is None or abs(actual.values.sum() - 1) > 1e-3:
-        fail("Les valeurs de `probs` ne somment pas à 1 : appliquez softmax sur la dimension des classes.")
+        fail("La somme des valeurs de `probs` ne vaut pas 1 : appliquez le softmax sur la dimension des classes.")
     if not actual.close_to(expected, rtol=1e-3, atol=1e-6):
         fail("`probs` ne correspond pas à la sortie de `vgg` en mode évaluation sur `img_norm`.")
     if as_int(predicted_class, "predicted_class") != int(np.argmax(actual.values)):
@@ -266,7 +266,7 @@ def _check_one_figure(figure, channels, height, width, n_maps, n_cols):
     call = f"plot_feature_maps(fmap de forme {(1, channels, height, width)}, n_maps={n_maps}, n_cols={n_cols})"
     kind = kind_of(figure)
     if kind == "raised":
-        fail(f"{call} lève une erreur : {figure.get('type')}: {figure.get('message')}")
+        fail(f"{call} lève une erreur : {figure.get('type')} : {figure.get('message')}")
     if kind != "figure":
         fail(f"{call} doit renvoyer une figure matplotlib (Figure), pas un objet de type {type_name(figure)}.")
     expected_count = min(n_maps, channels)
@@ -277,12 +277,12 @@ def _check_one_figure(figure, channels, height, width, n_maps, n_cols):
         image = read_array(ax["image"])
         if image is None or image.values is None or image.shape != fmap.shape[2:] \
                 or not is_close(_rescaled(image.values), _rescaled(fmap[0, i])):
-            fail(f"{call} : l'image n°{i} n'est pas le canal {i} de fmap (ordre, canal ou dimensions).")
+            fail(f"{call} : l'image n° {i} n'est pas le canal {i} de fmap (ordre, canal ou dimensions).")
         place = ax.get("place")
         if place is None or int(place[0]) != n_cols:
             fail(f"{call} : les images doivent être rangées sur {n_cols} colonnes.")
         if (int(place[1]), int(place[2])) != divmod(i, n_cols):
-            fail(f"{call} : l'image n°{i} n'est pas à sa place (ligne {i // n_cols}, colonne {i % n_cols}).")
+            fail(f"{call} : l'image n° {i} n'est pas à sa place (ligne {i // n_cols}, colonne {i % n_cols}).")
 
 
 @check
