@@ -77,15 +77,18 @@ def kernel_evidence():
                 flag = "patched_graders" if name in ("graders", "handover") else "sys_modules"
                 found.append({"flag": flag, "detail": f"sys.modules[{name!r}] is not the installed module "
                                                       f"({getattr(module, '__file__', None)})"})
+        expected = set(filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))) | {os.getcwd()}
         for entry in sys.path:
-            if entry and _outside(entry, roots) and os.path.realpath(entry) != os.path.realpath(os.getcwd()):
+            if not entry or entry.startswith("__editable__"):  # '' and an editable install's path hook
+                continue
+            if _outside(entry, roots) and os.path.realpath(entry) not in {os.path.realpath(p) for p in expected}:
                 found.append({"flag": "sys_path", "detail": f"sys.path holds {entry!r}"})
         for name in BUILTINS:
             if hasattr(getattr(builtins, name, None), "__code__"):
                 found.append({"flag": "patched_library", "detail": f"builtins.{name} was replaced"})
         shell = _shell()
         if shell is not None:
-            replaced = [n for n in ("showtraceback", "_showtraceback", "showsyntaxerror") if n in vars(shell)]
+            replaced = [n for n in ("showtraceback", "_showtraceback", "showsyntaxerror") if _replaced(shell, n, roots)]
             if replaced:
                 found.append({"flag": "silenced_errors", "detail": f"the shell's {', '.join(replaced)} replaced"})
             if getattr(shell, "custom_exceptions", ()):
@@ -93,6 +96,15 @@ def kernel_evidence():
     except Exception as error:  # evidence is best effort: a broken kernel still hands its values over
         found.append({"flag": "unreadable_kernel", "detail": type(error).__name__})
     return found[:50]
+
+
+def _replaced(shell, name, roots):
+    """A shell method replaced on the instance (ipykernel itself puts back its own bound method) or on its class."""
+    own = getattr(type(shell), name, None)
+    if name in vars(shell) and getattr(vars(shell)[name], "__func__", None) is not own:
+        return True
+    filename = _code_file(own) if own is not None else ""
+    return bool(filename) and _outside(filename, roots)
 
 
 def _shell():
