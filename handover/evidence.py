@@ -93,6 +93,7 @@ def kernel_evidence():
                 found.append({"flag": "silenced_errors", "detail": f"the shell's {', '.join(replaced)} replaced"})
             if getattr(shell, "custom_exceptions", ()):
                 found.append({"flag": "silenced_errors", "detail": "custom exception handlers installed"})
+            found += _hooks(shell, roots)
     except Exception as error:  # evidence is best effort: a broken kernel still hands its values over
         found.append({"flag": "unreadable_kernel", "detail": type(error).__name__})
     return found[:50]
@@ -105,6 +106,26 @@ def _replaced(shell, name, roots):
         return True
     filename = _code_file(own) if own is not None else ""
     return bool(filename) and _outside(filename, roots)
+
+
+def _hooks(shell, roots):
+    """Code of the notebook that IPython runs around every cell: events, input transformers, display hook."""
+    found = []
+    callbacks = getattr(getattr(shell, "events", None), "callbacks", {}) or {}
+    for event, functions in callbacks.items():
+        for function in functions:
+            filename = _code_file(getattr(function, "__func__", function))
+            if filename and _outside(filename, roots):
+                found.append({"flag": "kernel_hooks", "detail": f"a {event} event handler from {filename}"})
+    for attribute in ("input_transformers_post", "ast_transformers"):
+        for transformer in getattr(shell, attribute, []) or []:
+            filename = _code_file(getattr(transformer, "__call__", transformer))
+            if not filename or _outside(filename, roots):
+                found.append({"flag": "kernel_hooks", "detail": f"an entry of shell.{attribute}"})
+    hook = sys.displayhook
+    if hook is not sys.__displayhook__ and not type(hook).__module__.startswith(("ipykernel.", "IPython.")):
+        found.append({"flag": "kernel_hooks", "detail": "sys.displayhook replaced"})
+    return found
 
 
 def _shell():

@@ -581,14 +581,14 @@ HOSTILE = (
             WRONG, (before("prewitt", SILENCE_EXCEPTHOOK),), lost=WRONG_LOST, flags=_flags(F.SILENCED_ERRORS)),
     # --- partial-score forgery --------------------------------------------------------------------
     Hostile("score_post_run_cell_wrong", "post_run_cell hook shows 2.0 (display, displayhook, print) in test cells",
-            WRONG, (before("prewitt", SCORE_HOOK),), lost=WRONG_LOST, flags=_flags(F.DYNAMIC_CODE)),
+            WRONG, (before("prewitt", SCORE_HOOK),), lost=WRONG_LOST, flags=_flags(F.DYNAMIC_CODE, F.KERNEL_HOOKS)),
     Hostile("score_displayhook_right", "reference + sys.displayhook replaced and a 0.0 result after every cell",
-            {}, (before("prewitt", SCORE_DISPLAYHOOK),), flags=_flags(F.DYNAMIC_CODE)),
+            {}, (before("prewitt", SCORE_DISPLAYHOOK),), flags=_flags(F.DYNAMIC_CODE, F.KERNEL_HOOKS)),
     # --- reading and printing the grading's secrets -------------------------------------------------
     Hostile("leak_graders_source", "reference + prints /opt/course/graders files and the handover source",
             {}, (after("prewitt", LEAK_GRADERS),), flags=_flags(F.PATCHED_GRADERS, F.READS_GRADING_FILES)),
     Hostile("leak_hidden_tests_hook", "reference + post_run_cell hook printing each cell's source (_ih, In)",
-            {}, (before("prewitt", LEAK_HIDDEN_HOOK),), flags=_flags(F.DYNAMIC_CODE)),
+            {}, (before("prewitt", LEAK_HIDDEN_HOOK),), flags=_flags(F.DYNAMIC_CODE, F.KERNEL_HOOKS)),
     Hostile("leak_environment", "reference + prints os.environ, /, ../.., sys.path, sys.executable",
             {}, (after("prewitt", LEAK_ENVIRONMENT),), flags=_flags(F.DETECTS_GRADING, F.READS_GRADING_FILES)),
     Hostile("leak_in_error", "reference + an error whose message carries paths, PATH and the handover source",
@@ -599,7 +599,7 @@ HOSTILE = (
             flags=_flags(F.FORGED_HANDOVER)),
     Hostile("forged_handover_hook_wrong", "wrong answers + a post_run_cell hook handing over right values in "
             "test cells", WRONG, (before("prewitt", FORGED_IN_TEST_CELLS),), lost=WRONG_LOST,
-            flags=_flags(F.FORGED_HANDOVER, F.PATCHED_GRADERS, F.DYNAMIC_CODE)),
+            flags=_flags(F.FORGED_HANDOVER, F.PATCHED_GRADERS, F.DYNAMIC_CODE, F.KERNEL_HOOKS)),
     Hostile("patch_publish_drop", "reference + handover.publish and publish_display_data dropping everything",
             {}, (before("prewitt", PATCH_PUBLISH_DROP),), everything_lost=True,
             flags=_flags(F.PATCHED_GRADERS, F.PATCHED_LIBRARY)),

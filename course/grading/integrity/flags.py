@@ -18,6 +18,7 @@ DETECTS_GRADING = "detects_grading"
 DYNAMIC_CODE = "dynamic_code"
 KILLS_KERNEL = "kills_kernel"
 FORGED_HANDOVER = "forged_handover"
+KERNEL_HOOKS = "kernel_hooks"
 
 #: flag -> one line of English for the instructor, in report order.
 DESCRIPTIONS = {
@@ -41,6 +42,9 @@ DESCRIPTIONS = {
     KILLS_KERNEL: "Stops or kills its own kernel or process (os._exit, sys.exit, SystemExit, os.kill, signal).",
     FORGED_HANDOVER: "Publishes or mentions the grading channel's MIME type "
                      "(application/vnd.course.handover+json), or writes to the kernel's message channel directly.",
+    KERNEL_HOOKS: "Leaves code that IPython runs around every later cell, the test cells included "
+                  "(events such as post_run_cell, input transformers, a replaced display hook), "
+                  "as the kernel itself reported when it handed values over.",
 }
 
 FLAGS = tuple(DESCRIPTIONS)
