@@ -24,6 +24,7 @@ from pathlib import Path
 import nbformat
 
 from . import incidents
+from .judge import has_checks, judge_for
 from .preprocessors.judge_handovers import JudgeHandovers
 from .setup_check import GradingSetupError
 
@@ -91,7 +92,6 @@ def _start_worker(root, assignment, snapshot, threads):
     """Process initializer: a private gradebook copy and a warm fork server."""
     import course_config
     from course.grading.forkserver import ForkedKernelManager, ForkServer
-    from course.grading.judge import has_checks, judge_for
 
     from multiprocessing.util import Finalize
 
@@ -103,8 +103,8 @@ def _start_worker(root, assignment, snapshot, threads):
     config.CourseDirectory.db_url = f"sqlite:///{private / 'gradebook.db'}"
     config.SandboxedKernelManager.threads = threads
     config.Execute.kernel_manager_class = "course.grading.forkserver.ForkedKernelManager"
-    # Workers execute and judge; the single writer replays the rest of nbgrader's pipeline.
-    config.Autograde.autograde_preprocessors = [_execute_class(config), JudgeHandovers]
+    # Workers only execute; the main process judges (one judge for the run) and records.
+    config.Autograde.autograde_preprocessors = [_execute_class(config)]
     from course.grading.hooks import BeforeEachSubmission
 
     config.Autograde.pre_convert_hook = BeforeEachSubmission(None, check_setup=False)
@@ -112,8 +112,6 @@ def _start_worker(root, assignment, snapshot, threads):
     try:
         manager = ForkedKernelManager(config=config)
         ForkServer.current = ForkServer(manager, preload=course_config.PRELOAD_MODULES)
-        if has_checks(root, assignment):  # the judge computes its references while the zygote warms up
-            judge_for(config.JudgeHandovers.grading_python, root, assignment, wait=False)
         # multiprocessing ends its workers without atexit: Finalize stops the zygote and removes its spool.
         Finalize(None, ForkServer.current.stop, exitpriority=10)
         ForkServer.current.start()
@@ -139,6 +137,21 @@ def _execute(root, assignment, student, staging):
             outcome.reason += "; " + summarize(outcome.incidents)
     else:
         _note_incidents(outcome)
+    return outcome
+
+
+def judge_executed(config, root, assignment, outcome, folder):
+    """Give the test cells of the notebooks executed into ``folder`` their verdicts (the run's one judge, in
+    this process), then read the outcome's incidents and points again."""
+    if outcome.status in ("setup error", "failed"):
+        return outcome
+    judge = JudgeHandovers(config=config)
+    for path in sorted(Path(folder).glob("*.ipynb")):
+        notebook = nbformat.read(path, as_version=4)
+        notebook, _ = judge.preprocess(notebook, {"nbgrader": {"assignment": assignment}})
+        nbformat.write(notebook, path)
+    outcome.incidents, outcome.points, outcome.max_points = read_notebooks(folder)
+    _note_incidents(outcome)
     return outcome
 
 
@@ -298,6 +311,8 @@ def grade_class(root, assignment, jobs=None, students=None, progress=True, log=p
     work = Path(tempfile.mkdtemp(prefix="course-grade-"))
     shutil.copy(snapshot, work / "gradebook-snapshot.db")  # workers read this, never the real one
     preflight = _preflight_course(root, assignment)
+    if has_checks(root, assignment):  # the run's judge computes graders' references while the workers warm up
+        judge_for(config.JudgeHandovers.grading_python, root, assignment, wait=False)
     context = multiprocessing.get_context("spawn")
     outcomes = []
     try:
@@ -311,7 +326,9 @@ def grade_class(root, assignment, jobs=None, students=None, progress=True, log=p
             # pre-flight has passed, and a failed pre-flight cancels the rest.
             futures = {pool.submit(_execute, root, assignment, s, work / "executed"): s for s in chosen}
             try:
-                check_preflight(*(f.result() for f in checks))
+                check_preflight(*(judge_executed(config, root, assignment, f.result(),
+                                                 work / "preflight" / student / assignment)
+                                  for f, student in zip(checks, (REFERENCE_STUDENT, BLANK_STUDENT))))
             except GradingSetupError:
                 for future in futures:
                     future.cancel()
@@ -325,6 +342,7 @@ def grade_class(root, assignment, jobs=None, students=None, progress=True, log=p
                     outcome = Outcome(student, "failed", reason=f"worker crashed: {type(error).__name__}: {error}")
                 if outcome.status == "setup error":
                     raise GradingSetupError(f"A grading worker broke down: {outcome.reason}")
+                judge_executed(config, root, assignment, outcome, work / "executed" / student / assignment)
                 success, record_log = record(config, root, assignment, student, work / "executed")
                 if not success:
                     outcome.status = "failed"
