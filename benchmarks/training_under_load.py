@@ -86,7 +86,7 @@ def main(argv=None):
         run_once(args.markdown)
         return 0
 
-    print(f"machine : {os.cpu_count()} cœurs logiques ; notebook : {args.markdown}")
+    print(f"machine: {os.cpu_count()} logical cores; notebook: {args.markdown}")
     results = {"idle": [], "busy": []}
     for _ in range(args.repeat):
         results["idle"].append(measure(args.markdown))
@@ -100,14 +100,14 @@ def main(argv=None):
             burner.join()
     for scenario, runs in results.items():
         for run in runs:
-            print(f"{scenario:5s} : entraînement en {run['seconds']:6.1f} s, exactitude sur le test "
-                  f"{run['accuracy']:.4f}, {run['threads']} fils torch")
+            print(f"{scenario:5s}: training in {run['seconds']:6.1f} s, test accuracy "
+                  f"{run['accuracy']:.4f}, {run['threads']} torch threads")
     idle = min(run["seconds"] for run in results["idle"])
     busy = max(run["seconds"] for run in results["busy"])
     worst_accuracy = min(run["accuracy"] for runs in results.values() for run in runs)
-    print(f"rapport chargé / au repos : {busy / idle:.2f}")
-    print(f"pire cas chargé : {busy:.1f} s (objectif < {GOAL_SECONDS:.0f} s) ; "
-          f"plus faible exactitude : {worst_accuracy:.4f} (objectif >= {GOAL_ACCURACY})")
+    print(f"ratio busy / idle: {busy / idle:.2f}")
+    print(f"worst busy time: {busy:.1f} s (goal < {GOAL_SECONDS:.0f} s); "
+          f"lowest accuracy: {worst_accuracy:.4f} (goal >= {GOAL_ACCURACY})")
     return 0 if busy < GOAL_SECONDS and worst_accuracy >= GOAL_ACCURACY else 1
 
 
