@@ -86,5 +86,5 @@ def test_does_feedback_show_the_students_message_but_not_graders_code(graded_cou
     root, _ = graded_course("tp_convolution")
     pipeline.generate_feedback(root, "tp_convolution")
     html = (root / "feedback" / "one_mistake_per_part" / "tp_convolution" / "tp_convolution.html").read_text()
-    assert "gardez une copie de la sortie dans le hook" in html
+    assert "Que fait cette ReLU au tenseur que votre hook a gardé" in html
     assert "_hooked_outputs" not in html and "is_close" not in html and "9408" not in html

@@ -129,7 +129,7 @@ def _execute(root, assignment, student, staging):
     success, log = _autograde(config, root, assignment, student)
     outcome = Outcome(student, seconds=time.perf_counter() - started)
     folder = Path(staging) / student / assignment
-    outcome.incidents, outcome.points, outcome.max_points = read_notebooks(folder)
+    outcome.incidents = read_notebooks(folder)[0]  # points come once the judge has given its verdicts
     if not success or not any(folder.glob("*.ipynb")):
         outcome.status = "failed"
         outcome.reason = _last_error(log) or "nbgrader could not execute the submission"
@@ -189,7 +189,10 @@ def notebook_points(notebook):
     points = max_points = 0.0
     for cell in notebook.cells:
         if is_grade(cell) and cell.cell_type == "code":
-            score, maximum = determine_grade(cell)
+            try:
+                score, maximum = determine_grade(cell)
+            except ValueError:  # a displayed number above the cell's points: read as a score by nbgrader
+                score, maximum = 0.0, float(cell.metadata["nbgrader"]["points"])
             points += score or 0.0
             max_points += maximum
     return points, max_points
