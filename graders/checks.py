@@ -92,22 +92,43 @@ class Array:
         return float(self.values.min()) if self.values is not None else float(self.stats.get("min", math.nan))
 
     def close_to(self, expected, rtol=1e-4, atol=1e-5):
-        """True when the values agree with ``expected`` (``atol`` relative to its scale), at every
-        position handed over; a digest must also match its statistics."""
-        expected = np.asarray(expected, dtype=np.float64)
-        if tuple(expected.shape) != self.shape or not self.finite:
+        """True when the values agree with ``expected`` (an array or a :class:`Reference`; ``atol`` relative
+        to its scale), at every position handed over; a digest must also match its statistics."""
+        expected = expected if isinstance(expected, Reference) else Reference(expected)
+        if expected.shape != self.shape or not self.finite:
             return False
-        scale = max(1.0, float(np.max(np.abs(expected), initial=0.0)))
+        tolerance = atol * expected.scale
         if self.values is not None:
-            return bool(np.all(np.abs(self.values - expected) <= atol * scale + rtol * np.abs(expected)))
-        reference = expected.reshape(-1)[plain.sample_indices(expected.size)]
+            return bool(np.all(np.abs(self.values - expected.values) <= tolerance + rtol * np.abs(expected.values)))
+        reference = expected.samples
         if self.samples is None or self.samples.shape != reference.shape:
             return False
-        if not np.all(np.abs(self.samples - reference) <= atol * scale + rtol * np.abs(reference)):
+        if not np.all(np.abs(self.samples - reference) <= tolerance + rtol * np.abs(reference)):
             return False
-        own = plain.digest(expected)["stats"]
-        return all(abs(float(self.stats.get(k, math.inf)) - own[k]) <= 10 * (atol * scale + rtol * abs(own[k]))
+        own = expected.stats
+        return all(abs(float(self.stats.get(k, math.inf)) - own[k]) <= 10 * (tolerance + rtol * abs(own[k]))
                    for k in ("min", "max", "mean", "rms"))
+
+
+class Reference:
+    """An expected array, with what comparing a digest needs computed once: a judge keeps its large
+    references (feature maps) for a whole class."""
+
+    def __init__(self, values):
+        self.values = np.asarray(values, dtype=np.float64)
+        self.shape = tuple(self.values.shape)
+
+    @functools.cached_property
+    def scale(self):
+        return max(1.0, float(np.max(np.abs(self.values), initial=0.0)))
+
+    @functools.cached_property
+    def samples(self):
+        return self.values.reshape(-1)[plain.sample_indices(self.values.size)]
+
+    @functools.cached_property
+    def stats(self):
+        return plain.digest(self.values)["stats"]
 
 
 def read_array(value):

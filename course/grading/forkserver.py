@@ -1,11 +1,11 @@
 """Kernels forked from a warm sandboxed process: the heavy imports, once per worker.
 
-Starting a kernel and importing torch, torchvision and matplotlib costs
-several seconds of CPU per submission, none of it the student's work. A
-:class:`ForkServer` starts :mod:`course.grading.zygote` once in a bubblewrap
-sandbox; the zygote imports the heavy modules and lets ``graders`` compute its
-references, then forks one kernel per submission, each in namespaces of its
-own (see the zygote's docstring). :class:`ForkedKernelManager` is the
+Starting a kernel, importing torch, torchvision and matplotlib and building
+the lab's given models cost several seconds of CPU per submission, none of it
+the student's work. A :class:`ForkServer` starts :mod:`course.grading.zygote`
+once in a bubblewrap sandbox; the zygote imports the heavy modules and builds
+the given models, then forks one kernel per submission, each in namespaces of
+its own (see the zygote's docstring). :class:`ForkedKernelManager` is the
 jupyter_client side: nbgrader's execution talks to a forked kernel exactly as
 to any other.
 """
@@ -69,10 +69,13 @@ class ForkServer:
 
     current = None  #: the server of this worker process, used by ForkedKernelManager
 
-    def __init__(self, manager, preload=()):
-        """``manager``: a SandboxedKernelManager whose settings (paths, limits, threads) the kernels share."""
+    def __init__(self, manager, preload=(), prebuilt=()):
+        """``manager``: a SandboxedKernelManager whose settings (paths, limits, threads) the kernels share;
+        ``preload``: modules to import; ``prebuilt``: models to build (see ``PREBUILT_MODELS`` in course_config)."""
         self.settings = manager
         self.preload = list(preload)
+        self.prebuilt = [{"builder": builder, "seed": seed, "calls": calls, "kwargs": {"weights": None}}
+                         for builder, seed, calls in prebuilt]
         self.spool = Path(tempfile.mkdtemp(prefix="course-forkserver-", dir="/tmp"))
         self.process = None
         self.warm_up_seconds = None
@@ -89,7 +92,7 @@ class ForkServer:
                     "--dir", WORK_DIR, "--dir", "/run/kernel", "--dir", "/run/oldtmp"]
         self.keep = kept_under_tmp(list(python_paths(s.grading_python)) + list(s.readable_paths))
         command += read_only_root() + ["--cap-add", "ALL", "--chdir", "/tmp", "--"]
-        config = {"preload": self.preload}
+        config = {"preload": self.preload, "prebuilt": self.prebuilt}
         environment = kernel_environment(os.environ, threads=1)
         self.process = subprocess.Popen(command + [s.grading_python, ZYGOTE_INSIDE, json.dumps(config)],
                                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -4,9 +4,9 @@ Workers (one process each) own a :class:`~course.grading.forkserver.ForkServer`
 and run nbgrader's ``Autograde`` for one submission at a time with execution
 only, against a private copy of the gradebook: nothing they do reaches the
 real one. The main process is the single writer: it records each executed
-notebook through nbgrader's own ``Autograde`` (see :mod:`.replay`), so the
-gradebook and ``autograded/`` hold what ``nbgrader autograde --force`` would
-write. A pre-flight grades the instructor's solution (it must get full marks)
+notebook through nbgrader's own ``Autograde`` (see :mod:`.replay`), whose
+``JudgeHandovers`` asks the run's one judge for the verdicts, so the gradebook
+and ``autograded/`` hold what ``nbgrader autograde --force`` would write. A pre-flight grades the instructor's solution (it must get full marks)
 and the blank release (it must get 0) in the same workers, first in the queue;
 no student is recorded before it passes, and if it fails nothing is.
 """
@@ -104,14 +104,17 @@ def _start_worker(root, assignment, snapshot, threads):
     config.SandboxedKernelManager.threads = threads
     config.Execute.kernel_manager_class = "course.grading.forkserver.ForkedKernelManager"
     # Workers only execute; the main process judges (one judge for the run) and records.
-    config.Autograde.autograde_preprocessors = [_execute_class(config)]
+    execute = _execute_class(config)
+    config.Autograde.autograde_preprocessors = [execute]
+    config[execute.__name__].shutdown_kernel = "immediate"  # a graded kernel has nothing left to save
     from course.grading.hooks import BeforeEachSubmission
 
     config.Autograde.pre_convert_hook = BeforeEachSubmission(None, check_setup=False)
     _worker.update(config=config, error=None)
     try:
         manager = ForkedKernelManager(config=config)
-        ForkServer.current = ForkServer(manager, preload=course_config.PRELOAD_MODULES)
+        ForkServer.current = ForkServer(manager, preload=course_config.PRELOAD_MODULES,
+                                        prebuilt=getattr(course_config, "PREBUILT_MODELS", {}).get(assignment, ()))
         # multiprocessing ends its workers without atexit: Finalize stops the zygote and removes its spool.
         Finalize(None, ForkServer.current.stop, exitpriority=10)
         ForkServer.current.start()
@@ -241,15 +244,18 @@ def check_preflight(solution, blank):
 # --- the writer -------------------------------------------------------------------
 
 def record(config, root, assignment, student, staging):
-    """Write one executed submission into the real gradebook and autograded/ (the single writer)."""
+    """Judge one executed submission and write it into the real gradebook and autograded/ (the single
+    writer, with the run's one judge)."""
     from .replay import UseExecutedNotebook
 
     config = copy.deepcopy(config)
     execute = _execute_class(config)
     config.Autograde.autograde_preprocessors = [UseExecutedNotebook if p is execute else p
-                                                for p in config.Autograde.autograde_preprocessors
-                                                if p is not JudgeHandovers]  # judged by the worker
+                                                for p in config.Autograde.autograde_preprocessors]
     config.UseExecutedNotebook.executed_directory = str(staging)
+    if any((Path(staging) / student / assignment).glob("*.ipynb")):
+        # The worker sanitized the notebooks it executed, and their copies replace whatever this pass makes.
+        config.Autograde.sanitize_preprocessors = []
     from course.grading.hooks import BeforeEachSubmission
 
     config.Autograde.pre_convert_hook = BeforeEachSubmission(None, check_setup=False)
@@ -345,7 +351,6 @@ def grade_class(root, assignment, jobs=None, students=None, progress=True, log=p
                     outcome = Outcome(student, "failed", reason=f"worker crashed: {type(error).__name__}: {error}")
                 if outcome.status == "setup error":
                     raise GradingSetupError(f"A grading worker broke down: {outcome.reason}")
-                judge_executed(config, root, assignment, outcome, work / "executed" / student / assignment)
                 success, record_log = record(config, root, assignment, student, work / "executed")
                 if not success:
                     outcome.status = "failed"

@@ -1,5 +1,6 @@
 """The fork server's inside: runs in a bubblewrap sandbox, imports the heavy
-modules once, then forks one fresh kernel per submission.
+modules and builds the notebook's given models once, then forks one fresh
+kernel per submission.
 
 Standalone on purpose (standard library only until its preloads): the sandbox
 binds this single file, not the course. Protocol: JSON lines, requests on
@@ -131,6 +132,97 @@ def _send(event):
     sys.stdout.flush()
 
 
+# --- models the notebook's given cells build, built here once ------------------------------------------
+#
+# Building a VGG16 with random weights takes longer than any answer of the lab, and every submission
+# builds the same one (the given cell seeds torch first). The zygote builds each declared model before any
+# submission; in a kernel, the builder hands a pre-built model over when the call would build exactly
+# that model: same arguments, same random state, same default dtype and device, and nothing changed in
+# torch.nn or the builder's module. The random state is then set to what the build leaves, so the kernel
+# cannot tell the difference (bitwise). Each pre-built model is handed over at most once per kernel; any
+# other call builds as usual.
+
+def _world(torch, module):
+    """What a model build depends on besides its arguments and the random state."""
+    watched = {}
+    for space in (torch.nn, torch.nn.init, torch.nn.modules.module, torch.Tensor, module):
+        watched.update({(id(space), name): value for name, value in list(vars(space).items())})
+    return watched
+
+
+def _same_world(torch, module, world, dtype, device):
+    if torch.get_default_dtype() != dtype or str(torch.get_default_device()) != device:
+        return False
+    hooks = torch.nn.modules.module
+    if any(getattr(hooks, name, None) for name in ("_global_parameter_registration_hooks",
+                                                      "_global_module_registration_hooks",
+                                                      "_global_buffer_registration_hooks")):
+        return False
+    now = _world(torch, module)  # names added since (a submodule imported later) cannot change the build
+    return all(now.get(key) is value for key, value in world.items())
+
+
+def _same_arguments(bound, expected):
+    return bound.keys() == expected.keys() and all(
+        type(bound[name]) is type(value) and (bound[name] is value or bound[name] == value)
+        for name, value in expected.items())
+
+
+def _prebuild(spec):
+    """Build ``spec["calls"]`` models in a row with ``builder(**spec["kwargs"])`` after seeding with
+    ``spec["seed"]``, and put a builder that hands them over wherever the original one is reachable."""
+    import functools
+    import inspect
+
+    import torch
+
+    module_name, _, name = spec["builder"].partition(":")
+    builder = getattr(importlib.import_module(module_name), name)
+    signature = inspect.signature(builder)
+
+    def arguments(*args, **kwargs):
+        bound = signature.bind(*args, **kwargs)
+        bound.apply_defaults()
+        return dict(bound.arguments)
+
+    expected = arguments(**spec["kwargs"])
+    pristine = torch.random.get_rng_state()
+    torch.manual_seed(spec["seed"])
+    built = []
+    for _ in range(spec["calls"]):
+        before = torch.random.get_rng_state()
+        model = builder(**spec["kwargs"])
+        built.append((before, model, torch.random.get_rng_state()))
+    torch.random.set_rng_state(pristine)  # a fresh kernel's random state, as without the zygote
+    home = sys.modules[builder.__module__]
+    world = {}  # taken once the builder below is in place
+    dtype, device = torch.get_default_dtype(), str(torch.get_default_device())
+
+    @functools.wraps(builder)
+    def build(*args, **kwargs):
+        try:
+            same = _same_arguments(arguments(*args, **kwargs), expected)
+        except TypeError:  # not even a valid call: the builder says why
+            same = False
+        if same and built and _same_world(torch, home, world, dtype, device):
+            state = torch.random.get_rng_state()
+            for entry in built:
+                if torch.equal(entry[0], state):
+                    built.remove(entry)
+                    torch.random.set_rng_state(entry[2])
+                    return entry[1]
+        return builder(*args, **kwargs)
+
+    for module in list(sys.modules.values()):
+        if getattr(module, "__name__", "").partition(".")[0] == module_name.partition(".")[0] \
+                and getattr(module, name, None) is builder:
+            setattr(module, name, build)
+    registry = getattr(sys.modules.get("torchvision.models._api"), "BUILTIN_MODELS", {})
+    if registry.get(name) is builder:
+        registry[name] = build
+    world.update(_world(torch, home))
+
+
 def _warm_up(config):
     started = time.perf_counter()
     # matplotlib reads its backend when first imported: the kernels' inline one.
@@ -140,6 +232,8 @@ def _warm_up(config):
     if "torch" in sys.modules:
         # No OpenMP thread team before fork (a forked child cannot use the parent's); each kernel makes its own.
         sys.modules["torch"].set_num_threads(1)
+    for spec in config.get("prebuilt", []):
+        _prebuild(spec)
     return time.perf_counter() - started
 
 
@@ -168,7 +262,7 @@ def main():
         if not line:  # the host went away: so do the kernels
             for pid in children:
                 os.kill(pid, signal.SIGKILL)
-            return 0
+            os._exit(0)  # nothing to save: skip tearing down torch and the other preloads
         request = json.loads(line)
         if request["op"] == "spawn":
             pid = os.fork()

@@ -23,7 +23,8 @@ def server():
 def run(folder, *sources, timeout=60):
     notebook = new_notebook(cells=[new_code_cell(s) for s in sources],
                             metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-    manager = ForkedKernelManager(kernel_name="python3", **SETTINGS)
+    settings = SETTINGS if ForkServer.current.prebuilt == [] else TORCH_SETTINGS
+    manager = ForkedKernelManager(kernel_name="python3", **settings)
     try:
         NotebookClient(notebook, km=manager, timeout=timeout, allow_errors=True, interrupt_on_timeout=True,
                        resources={"metadata": {"path": str(folder)}}).execute()
@@ -81,3 +82,64 @@ def test_does_the_watchdog_stop_processes_that_together_use_too_much_memory(serv
 def test_do_figures_come_back_inline(server, tmp_path):
     outputs, _ = run(tmp_path, "import matplotlib.pyplot as plt\nplt.plot([1, 2])\nplt.show()")
     assert any("image/png" in o.get("data", {}) for o in outputs[0])
+
+
+# --- models the given cells build, pre-built by the zygote -----------------------------------------------
+
+DIGEST = ("import hashlib, torch\n"
+          "def digest(*models):\n"
+          "    h = hashlib.sha256()\n"
+          "    for model in models:\n"
+          "        for name, tensor in model.state_dict().items():\n"
+          "            h.update(name.encode()); h.update(str(tensor.dtype).encode()); h.update(tensor.numpy().tobytes())\n"
+          "    h.update(torch.random.get_rng_state().numpy().tobytes())\n"
+          "    return h.hexdigest()\n"
+          "from torchvision import models\n"
+          "left = lambda: [len(c.cell_contents) for c in models.resnet18.__closure__ if type(c.cell_contents) is list][0]\n")
+AS_USUAL = "original = models.resnet18.__wrapped__\n"
+TORCH_SETTINGS = dict(SETTINGS, memory_limit=4 * 2**30)  # torch's address space is far larger than what it uses
+
+
+@pytest.fixture(scope="module")
+def prebuilding_server():
+    server = ForkServer(ForkedKernelManager(**TORCH_SETTINGS), preload=["torch", "torchvision", "ipykernel.kernelapp"],
+                        prebuilt=[("torchvision.models:resnet18", 0, 2)])
+    ForkServer.current = server.start()
+    yield server
+    ForkServer.current = None
+    server.stop()
+
+
+def test_does_a_seeded_build_get_the_prebuilt_models_bitwise(prebuilding_server, tmp_path):
+    outputs, _ = run(tmp_path, DIGEST + AS_USUAL,
+                     "torch.manual_seed(0); a = models.resnet18(weights=None); b = models.resnet18()\n"
+                     "print(left(), digest(a, b))",
+                     "torch.manual_seed(0); print(digest(original(weights=None), original(weights=None)))")
+    prebuilt, _, usual = text(outputs[1]).partition(" ")
+    assert prebuilt == "0" and usual.strip() == text(outputs[2]).strip()
+
+
+@pytest.mark.parametrize("before", ["torch.set_default_dtype(torch.float64); torch.manual_seed(0)",
+                                    "torch.manual_seed(1)",
+                                    "torch.manual_seed(0); torch.nn.init.kaiming_normal_ = lambda t, **k: torch.nn.init.zeros_(t)"])
+def test_does_any_other_build_happen_as_usual(prebuilding_server, tmp_path, before):
+    outputs, _ = run(tmp_path, DIGEST + AS_USUAL,
+                     f"{before}\nprint(left(), digest(models.resnet18(weights=None)))",
+                     f"{before}\nprint(digest(original(weights=None)))")
+    left, _, built = text(outputs[1]).partition(" ")
+    assert left == "2" and built.strip() == text(outputs[2]).strip()
+
+
+def test_does_each_prebuilt_model_go_to_one_call_only(prebuilding_server, tmp_path):
+    outputs, _ = run(tmp_path, DIGEST,
+                     "torch.manual_seed(0); a = models.resnet18(weights=None)\n"
+                     "torch.manual_seed(0); b = models.resnet18(weights=None)\n"
+                     "print(a is b, digest(a) == digest(b), left())")
+    assert text(outputs[1]) == "False True 1\n"
+
+
+def test_does_the_prebuild_leave_the_kernels_random_state_as_it_found_it(prebuilding_server, tmp_path):
+    outputs, _ = run(tmp_path, DIGEST + AS_USUAL,
+                     "state = torch.random.get_rng_state(); torch.manual_seed(0); original(); original()\n"
+                     "print(torch.equal(state, torch.random.get_rng_state()))")
+    assert text(outputs[1]) == "False\n"
