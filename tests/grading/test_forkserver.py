@@ -143,3 +143,30 @@ def test_does_the_prebuild_leave_the_kernels_random_state_as_it_found_it(prebuil
                      "state = torch.random.get_rng_state(); torch.manual_seed(0); original(); original()\n"
                      "print(torch.equal(state, torch.random.get_rng_state()))")
     assert text(outputs[1]) == "False\n"
+
+
+def test_do_the_labs_given_cells_get_the_prebuilt_models(tmp_path):
+    """PREBUILT_MODELS must follow the lab's given cells: a change there would silently build them again."""
+    import shutil
+
+    import nbformat
+
+    folder = tmp_path / "tp_convolution"
+    shutil.copytree(course_config.ROOT / "release" / "tp_convolution", folder)
+    notebook = nbformat.read(folder / "tp_convolution.ipynb", as_version=4)
+    builders = [spec[0].partition(":")[2] for spec in course_config.PREBUILT_MODELS["tp_convolution"]]
+    notebook.cells.append(new_code_cell(
+        "from torchvision import models\n"
+        f"print([len(c.cell_contents) for f in ({', '.join('models.' + b for b in builders)},)\n"
+        "       for c in f.__closure__ if type(c.cell_contents) is list])"))
+    server = ForkServer(ForkedKernelManager(**TORCH_SETTINGS), preload=course_config.PRELOAD_MODULES,
+                        prebuilt=course_config.PREBUILT_MODELS["tp_convolution"])
+    ForkServer.current = server.start()
+    try:
+        manager = ForkedKernelManager(kernel_name="python3", **TORCH_SETTINGS)
+        NotebookClient(notebook, km=manager, timeout=120, allow_errors=True,
+                       resources={"metadata": {"path": str(folder)}}).execute()
+    finally:
+        ForkServer.current = None
+        server.stop()
+    assert text(notebook.cells[-1].outputs) == f"{[0] * len(builders)}\n"
