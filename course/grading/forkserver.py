@@ -244,6 +244,9 @@ class ForkedKernelManager(SandboxedKernelManager):
 
     fork_server = None
     slot = None
+    #: The tree's first process only waits for the kernel (PID 1 of its namespace): a copy of the warm
+    #: process, whose shared pages would otherwise count twice against the submission's memory.
+    watch_root = False
 
     async def _async_pre_start_kernel(self, **kw):
         self.limit_hit = None

@@ -130,6 +130,8 @@ class SandboxedKernelManager(AsyncKernelManager):
 
     #: The bound that made the watchdog stop the kernel (a LimitHit), or None.
     limit_hit = None
+    #: Whether the first process of the kernel's tree counts towards its bounds.
+    watch_root = True
     _private_dir = None
     _watchdog = None
 
@@ -190,7 +192,8 @@ class SandboxedKernelManager(AsyncKernelManager):
     def _start_watchdog(self):
         if (self.memory_limit or self.process_limit) and self.provisioner.pid:
             self._watchdog = TreeWatchdog(self.provisioner.pid, self._stop_for_limit,
-                                          memory_limit=self.memory_limit, process_limit=self.process_limit)
+                                          memory_limit=self.memory_limit, process_limit=self.process_limit,
+                                          include_root=self.watch_root)
             self._watchdog.start()
 
     def _stop_watchdog(self):

@@ -56,9 +56,11 @@ def process_tree(root_pid):
 class TreeWatchdog(threading.Thread):
     """Sample a process tree every ``interval`` seconds; call ``on_limit(LimitHit)`` once when a bound is passed."""
 
-    def __init__(self, root_pid, on_limit, memory_limit=0, process_limit=0, interval=0.2):
+    def __init__(self, root_pid, on_limit, memory_limit=0, process_limit=0, interval=0.2, include_root=True):
+        """``include_root=False``: the root only holds the tree (it runs nothing of the submission's), so
+        neither its memory nor itself counts."""
         super().__init__(daemon=True, name=f"watchdog-{root_pid}")
-        self.root_pid, self.on_limit = root_pid, on_limit
+        self.root_pid, self.on_limit, self.include_root = root_pid, on_limit, include_root
         self.memory_limit, self.process_limit, self.interval = memory_limit, process_limit, interval
         self.peak_memory = 0
         self._stopped = threading.Event()
@@ -69,7 +71,7 @@ class TreeWatchdog(threading.Thread):
     def measure(self):
         """(resident bytes, process count) of the tree now."""
         used = count = 0
-        for process in process_tree(self.root_pid):
+        for process in process_tree(self.root_pid)[0 if self.include_root else 1:]:
             try:
                 used += process.memory_info().rss
                 count += 1

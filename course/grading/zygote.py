@@ -136,30 +136,73 @@ def _send(event):
 #
 # Building a VGG16 with random weights takes longer than any answer of the lab, and every submission
 # builds the same one (the given cell seeds torch first). The zygote builds each declared model before any
-# submission; in a kernel, the builder hands a pre-built model over when the call would build exactly
-# that model: same arguments, same random state, same default dtype and device, and nothing changed in
-# torch.nn or the builder's module. The random state is then set to what the build leaves, so the kernel
-# cannot tell the difference (bitwise). Each pre-built model is handed over at most once per kernel; any
-# other call builds as usual.
+# submission; in a kernel, the builder hands a pre-built model over only when the call would build exactly
+# that model: same arguments, same random state, same default dtype and device, no grad-mode, inference,
+# function or dispatch mode, no registration hooks, and nothing replaced in what a build runs (torch,
+# torch.nn, torchvision's model modules, the classes of the model, the builder's tables). The random state
+# is then set to what the build leaves, so the kernel cannot tell the difference (bitwise). Each
+# pre-built model goes to one call at most; any other call builds as usual. The builder's own code is
+# trusted only as imported: the checks use references taken before any submission ran.
 
-def _world(torch, module):
-    """What a model build depends on besides its arguments and the random state."""
-    watched = {}
-    for space in (torch.nn, torch.nn.init, torch.nn.modules.module, torch.Tensor, module):
-        watched.update({(id(space), name): value for name, value in list(vars(space).items())})
-    return watched
+_CONTAINERS = (dict, list, tuple, set, frozenset)
 
 
-def _same_world(torch, module, world, dtype, device):
-    if torch.get_default_dtype() != dtype or str(torch.get_default_device()) != device:
-        return False
-    hooks = torch.nn.modules.module
-    if any(getattr(hooks, name, None) for name in ("_global_parameter_registration_hooks",
-                                                      "_global_module_registration_hooks",
-                                                      "_global_buffer_registration_hooks")):
-        return False
-    now = _world(torch, module)  # names added since (a submodule imported later) cannot change the build
-    return all(now.get(key) is value for key, value in world.items())
+class _World:
+    """What a model build depends on besides its arguments and the random state, as it was at build time."""
+
+    def __init__(self, torch, model, builder_module):
+        self.torch = torch
+        spaces = [m for name, m in list(sys.modules.items())
+                  if m is not None and (name == "torch" or name.startswith(("torch.nn", "torchvision.models")))]
+        classes = {cls for module in model.modules() for cls in type(module).__mro__}
+        classes |= {torch.Tensor, torch.nn.Parameter, torch.nn.Module}
+        self.spaces = spaces + sorted(classes, key=repr)
+        self.names = self._names()
+        self.tables = {name: _frozen(value) for name, value in vars(builder_module).items()
+                       if isinstance(value, _CONTAINERS) and not name.startswith("__")}
+        self.builder_module = builder_module
+        # References taken now: a submission may rebind torch's functions, not these.
+        self.checks = (torch.get_default_dtype, torch.get_default_device, torch.is_grad_enabled,
+                       torch._C._is_torch_function_mode_enabled, torch._C._len_torch_dispatch_stack,
+                       torch.is_inference_mode_enabled)
+        self.state = self._state()
+
+    def _names(self):
+        return {(id(space), name): value for space in self.spaces for name, value in list(vars(space).items())}
+
+    def _state(self):
+        dtype, device, grad, function_mode, dispatch_modes, inference = (check() for check in self.checks)
+        hooks = torch_hooks(self.torch)
+        return (dtype, str(device), grad, function_mode, dispatch_modes, inference, hooks)
+
+    def unchanged(self):
+        if self._state() != self.state:
+            return False
+        now = self._names()
+        if not all(now.get(key) is value for key, value in self.names.items()):
+            return False
+        # A name added since may shadow a builtin or an inherited method; a submodule imported later cannot.
+        if any(key not in self.names and not isinstance(value, type(sys)) for key, value in now.items()):
+            return False
+        return all(_frozen(getattr(self.builder_module, name, None)) == table for name, table in self.tables.items())
+
+
+def torch_hooks(torch):
+    """How many global hooks a module build would call (parameter, buffer and module registration)."""
+    module = torch.nn.modules.module
+    return tuple(len(getattr(module, name, None) or ()) for name in (
+        "_global_parameter_registration_hooks", "_global_module_registration_hooks",
+        "_global_buffer_registration_hooks"))
+
+
+def _frozen(value):
+    """A comparable snapshot of a builder's table (VGG's layer configurations, for one)."""
+    if isinstance(value, dict):
+        return ("dict", type(value), tuple((k, _frozen(v)) for k, v in value.items()))
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = sorted(map(repr, value)) if isinstance(value, (set, frozenset)) else [_frozen(v) for v in value]
+        return ("seq", type(value), tuple(items))
+    return value if isinstance(value, (str, int, float, bool, type(None))) else ("id", id(value))
 
 
 def _same_arguments(bound, expected):
@@ -168,49 +211,69 @@ def _same_arguments(bound, expected):
         for name, value in expected.items())
 
 
+def _weights_cached(torch, name):
+    """Whether torchvision's pretrained weights for model ``name`` are in the torch cache: the given cells
+    then load them instead, and a pre-built random model would only take memory."""
+    try:
+        from torchvision.models import get_model_weights
+
+        enum = get_model_weights(name)
+    except Exception:  # not a torchvision model: nothing cached to prefer
+        return False
+    folder = os.path.join(torch.hub.get_dir(), "checkpoints")
+    return any(os.path.exists(os.path.join(folder, os.path.basename(w.url))) for w in enum)
+
+
 def _prebuild(spec):
     """Build ``spec["calls"]`` models in a row with ``builder(**spec["kwargs"])`` after seeding with
-    ``spec["seed"]``, and put a builder that hands them over wherever the original one is reachable."""
+    ``spec["seed"]``, and put a builder that hands them over wherever the original one is reachable.
+    Returns the function that takes the snapshot its checks compare with (call it once all are built)."""
     import functools
     import inspect
+    import threading
 
     import torch
 
     module_name, _, name = spec["builder"].partition(":")
     builder = getattr(importlib.import_module(module_name), name)
+    if _weights_cached(torch, name):
+        return lambda: None
     signature = inspect.signature(builder)
+    bind, get_state, set_state, equal = signature.bind, torch.random.get_rng_state, torch.random.set_rng_state, torch.equal
 
     def arguments(*args, **kwargs):
-        bound = signature.bind(*args, **kwargs)
+        bound = bind(*args, **kwargs)
         bound.apply_defaults()
         return dict(bound.arguments)
 
     expected = arguments(**spec["kwargs"])
-    pristine = torch.random.get_rng_state()
+    pristine = get_state()
     torch.manual_seed(spec["seed"])
     built = []
     for _ in range(spec["calls"]):
-        before = torch.random.get_rng_state()
+        before = get_state()
         model = builder(**spec["kwargs"])
-        built.append((before, model, torch.random.get_rng_state()))
-    torch.random.set_rng_state(pristine)  # a fresh kernel's random state, as without the zygote
+        built.append((before, model, get_state()))
+    set_state(pristine)  # a fresh kernel's random state, as without the zygote
     home = sys.modules[builder.__module__]
-    world = {}  # taken once the builder below is in place
-    dtype, device = torch.get_default_dtype(), str(torch.get_default_device())
+    lock = threading.Lock()
+    world = []  # taken once the builder below is in place
 
     @functools.wraps(builder)
     def build(*args, **kwargs):
-        try:
-            same = _same_arguments(arguments(*args, **kwargs), expected)
-        except TypeError:  # not even a valid call: the builder says why
-            same = False
-        if same and built and _same_world(torch, home, world, dtype, device):
-            state = torch.random.get_rng_state()
-            for entry in built:
-                if torch.equal(entry[0], state):
-                    built.remove(entry)
-                    torch.random.set_rng_state(entry[2])
-                    return entry[1]
+        __tracebackhide__ = True  # noqa: F841 (IPython leaves this frame out of the student's tracebacks)
+        with lock:
+            if built and world[0].unchanged():
+                try:
+                    same = _same_arguments(arguments(*args, **kwargs), expected)
+                except TypeError:  # not even a valid call: the builder says why
+                    same = False
+                state = get_state() if same else None
+                for entry in built if same else ():
+                    if equal(entry[0], state):
+                        built.remove(entry)
+                        set_state(entry[2])
+                        return entry[1]
         return builder(*args, **kwargs)
 
     for module in list(sys.modules.values()):
@@ -220,7 +283,7 @@ def _prebuild(spec):
     registry = getattr(sys.modules.get("torchvision.models._api"), "BUILTIN_MODELS", {})
     if registry.get(name) is builder:
         registry[name] = build
-    world.update(_world(torch, home))
+    return lambda: world.append(_World(torch, built[0][1], home))  # once every builder is in place
 
 
 def _warm_up(config):
@@ -232,8 +295,8 @@ def _warm_up(config):
     if "torch" in sys.modules:
         # No OpenMP thread team before fork (a forked child cannot use the parent's); each kernel makes its own.
         sys.modules["torch"].set_num_threads(1)
-    for spec in config.get("prebuilt", []):
-        _prebuild(spec)
+    for seal in [_prebuild(spec) for spec in config.get("prebuilt", [])]:
+        seal()
     return time.perf_counter() - started
 
 

@@ -95,7 +95,8 @@ DIGEST = ("import hashlib, torch\n"
           "    h.update(torch.random.get_rng_state().numpy().tobytes())\n"
           "    return h.hexdigest()\n"
           "from torchvision import models\n"
-          "left = lambda: [len(c.cell_contents) for c in models.resnet18.__closure__ if type(c.cell_contents) is list][0]\n")
+          "left = lambda: [len(c.cell_contents) for c in models.resnet18.__closure__ if type(c.cell_contents) is list\n"
+          "                and all(type(entry) is tuple for entry in c.cell_contents)][0]  # the models not handed over\n")
 AS_USUAL = "original = models.resnet18.__wrapped__\n"
 TORCH_SETTINGS = dict(SETTINGS, memory_limit=4 * 2**30)  # torch's address space is far larger than what it uses
 
@@ -119,15 +120,34 @@ def test_does_a_seeded_build_get_the_prebuilt_models_bitwise(prebuilding_server,
     assert prebuilt == "0" and usual.strip() == text(outputs[2]).strip()
 
 
-@pytest.mark.parametrize("before", ["torch.set_default_dtype(torch.float64); torch.manual_seed(0)",
-                                    "torch.manual_seed(1)",
-                                    "torch.manual_seed(0); torch.nn.init.kaiming_normal_ = lambda t, **k: torch.nn.init.zeros_(t)"])
-def test_does_any_other_build_happen_as_usual(prebuilding_server, tmp_path, before):
+PASS_THROUGH = ("from torch.utils._python_dispatch import TorchDispatchMode\n"
+                "from torch.overrides import TorchFunctionMode\n"
+                "class SeenByDispatch(TorchDispatchMode):\n"
+                "    def __torch_dispatch__(self, func, types, args=(), kwargs=None): return func(*args, **(kwargs or {}))\n"
+                "class SeenByFunction(TorchFunctionMode):\n"
+                "    def __torch_function__(self, func, types, args=(), kwargs=None): return func(*args, **(kwargs or {}))\n")
+
+
+@pytest.mark.parametrize("before, after", [
+    ("torch.set_default_dtype(torch.float64); torch.manual_seed(0)", ""),
+    ("torch.manual_seed(1)", ""),
+    ("torch.manual_seed(0); torch.nn.init.kaiming_normal_ = lambda t, **k: torch.nn.init.zeros_(t)", ""),
+    ("torch.manual_seed(0); torch.nn.Conv2d.reset_parameters = lambda self: None", ""),
+    ("torch.manual_seed(0); torch.nn.modules.conv.init = None", ""),  # fails in both
+    ("torch.manual_seed(0); mode = torch.inference_mode(); mode.__enter__()", "mode.__exit__(None, None, None)"),
+    (PASS_THROUGH + "mode = SeenByDispatch(); mode.__enter__(); torch.manual_seed(0)", "mode.__exit__(None, None, None)"),
+    (PASS_THROUGH + "mode = SeenByFunction(); mode.__enter__(); torch.manual_seed(0)", "mode.__exit__(None, None, None)"),
+    ("torch.equal = lambda a, b: True; torch.manual_seed(123)", ""),
+], ids=["float64", "other seed", "patched init", "patched layer", "patched module", "inference mode",
+        "dispatch mode", "function mode", "patched torch.equal"])
+def test_does_any_other_build_happen_as_usual(prebuilding_server, tmp_path, before, after):
+    build = "try:\n    model = {}(weights=None)\nexcept Exception as error:\n    model = type(error).__name__\n"
+    report = "print(left(), model if isinstance(model, str) else digest(model))"
     outputs, _ = run(tmp_path, DIGEST + AS_USUAL,
-                     f"{before}\nprint(left(), digest(models.resnet18(weights=None)))",
-                     f"{before}\nprint(digest(original(weights=None)))")
+                     f"{before}\n{build.format('models.resnet18')}{after}\n{report}",
+                     f"{before}\n{build.format('original')}{after}\n{report}")
     left, _, built = text(outputs[1]).partition(" ")
-    assert left == "2" and built.strip() == text(outputs[2]).strip()
+    assert left == "2" and built.strip() == text(outputs[2]).partition(" ")[2].strip() != ""
 
 
 def test_does_each_prebuilt_model_go_to_one_call_only(prebuilding_server, tmp_path):
@@ -158,7 +178,8 @@ def test_do_the_labs_given_cells_get_the_prebuilt_models(tmp_path):
     notebook.cells.append(new_code_cell(
         "from torchvision import models\n"
         f"print([len(c.cell_contents) for f in ({', '.join('models.' + b for b in builders)},)\n"
-        "       for c in f.__closure__ if type(c.cell_contents) is list])"))
+        "       for c in f.__closure__ if type(c.cell_contents) is list\n"
+        "       and all(type(entry) is tuple for entry in c.cell_contents)])"))
     server = ForkServer(ForkedKernelManager(**TORCH_SETTINGS), preload=course_config.PRELOAD_MODULES,
                         prebuilt=course_config.PREBUILT_MODELS["tp_convolution"])
     ForkServer.current = server.start()
@@ -170,3 +191,30 @@ def test_do_the_labs_given_cells_get_the_prebuilt_models(tmp_path):
         ForkServer.current = None
         server.stop()
     assert text(notebook.cells[-1].outputs) == f"{[0] * len(builders)}\n"
+
+
+def test_does_the_watchdog_leave_out_the_process_that_only_holds_the_kernel():
+    """A forked kernel's tree starts with a copy of the warm process that only waits: counting it would
+    charge the submission the warm process's memory twice."""
+    import subprocess
+    import sys
+    import time
+
+    from course.grading.watchdog import TreeWatchdog
+
+    holder = subprocess.Popen([sys.executable, "-c",
+                               "import subprocess, sys, time\n"
+                               "held = bytearray(300 * 2**20)\n"
+                               "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(30)'])\n"
+                               "print('ready', flush=True); child.wait()"], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "ready\n"
+        time.sleep(0.2)
+        whole = TreeWatchdog(holder.pid, None).measure()
+        kernel_only = TreeWatchdog(holder.pid, None, include_root=False).measure()
+    finally:
+        for process in __import__("psutil").Process(holder.pid).children(recursive=True) + [holder]:
+            process.kill()
+        holder.wait()
+    assert whole[1] == 2 and kernel_only[1] == 1
+    assert whole[0] > 300 * 2**20 > kernel_only[0]
