@@ -172,7 +172,7 @@ class _World:
 
     def _state(self):
         dtype, device, grad, function_mode, dispatch_modes, inference = (check() for check in self.checks)
-        hooks = torch_hooks(self.torch)
+        hooks = _torch_hooks(self.torch)
         return (dtype, str(device), grad, function_mode, dispatch_modes, inference, hooks)
 
     def unchanged(self):
@@ -187,7 +187,7 @@ class _World:
         return all(_frozen(getattr(self.builder_module, name, None)) == table for name, table in self.tables.items())
 
 
-def torch_hooks(torch):
+def _torch_hooks(torch):
     """How many global hooks a module build would call (parameter, buffer and module registration)."""
     module = torch.nn.modules.module
     return tuple(len(getattr(module, name, None) or ()) for name in (
