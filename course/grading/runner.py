@@ -6,9 +6,10 @@ only, against a private copy of the gradebook: nothing they do reaches the
 real one. The main process is the single writer: it records each executed
 notebook through nbgrader's own ``Autograde`` (see :mod:`.replay`), whose
 ``JudgeHandovers`` asks the run's one judge for the verdicts, so the gradebook
-and ``autograded/`` hold what ``nbgrader autograde --force`` would write. A pre-flight grades the instructor's solution (it must get full marks)
-and the blank release (it must get 0) in the same workers, first in the queue;
-no student is recorded before it passes, and if it fails nothing is.
+and ``autograded/`` hold what ``nbgrader autograde --force`` would write. A
+pre-flight grades the instructor's solution (it must get full marks) and the
+blank release (it must get 0) in the same workers, first in the queue; no
+student is recorded before it passes, and if it fails nothing is.
 """
 import concurrent.futures
 import copy
@@ -114,7 +115,7 @@ def _start_worker(root, assignment, snapshot, threads):
     try:
         manager = ForkedKernelManager(config=config)
         ForkServer.current = ForkServer(manager, preload=course_config.PRELOAD_MODULES,
-                                        prebuilt=getattr(course_config, "PREBUILT_MODELS", {}).get(assignment, ()))
+                                        prebuilt=course_config.PREBUILT_MODELS.get(assignment, ()))
         # multiprocessing ends its workers without atexit: Finalize stops the zygote and removes its spool.
         Finalize(None, ForkServer.current.stop, exitpriority=10)
         ForkServer.current.start()

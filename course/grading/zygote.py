@@ -151,7 +151,7 @@ class _World:
     """What a model build depends on besides its arguments and the random state, as it was at build time."""
 
     def __init__(self, torch, model, builder_module):
-        self.torch = torch
+        self.hooks = torch.nn.modules.module
         spaces = [m for name, m in list(sys.modules.items())
                   if m is not None and (name == "torch" or name.startswith(("torch.nn", "torchvision.models")))]
         classes = {cls for module in model.modules() for cls in type(module).__mro__}
@@ -172,7 +172,10 @@ class _World:
 
     def _state(self):
         dtype, device, grad, function_mode, dispatch_modes, inference = (check() for check in self.checks)
-        hooks = _torch_hooks(self.torch)
+        # the global hooks a module build would call
+        hooks = tuple(len(getattr(self.hooks, name, None) or ()) for name in (
+            "_global_parameter_registration_hooks", "_global_module_registration_hooks",
+            "_global_buffer_registration_hooks"))
         return (dtype, str(device), grad, function_mode, dispatch_modes, inference, hooks)
 
     def unchanged(self):
@@ -185,14 +188,6 @@ class _World:
         if any(key not in self.names and not isinstance(value, type(sys)) for key, value in now.items()):
             return False
         return all(_frozen(getattr(self.builder_module, name, None)) == table for name, table in self.tables.items())
-
-
-def _torch_hooks(torch):
-    """How many global hooks a module build would call (parameter, buffer and module registration)."""
-    module = torch.nn.modules.module
-    return tuple(len(getattr(module, name, None) or ()) for name in (
-        "_global_parameter_registration_hooks", "_global_module_registration_hooks",
-        "_global_buffer_registration_hooks"))
 
 
 def _frozen(value):

@@ -23,7 +23,7 @@ def server():
 def run(folder, *sources, timeout=60):
     notebook = new_notebook(cells=[new_code_cell(s) for s in sources],
                             metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-    settings = SETTINGS if ForkServer.current.prebuilt == [] else TORCH_SETTINGS
+    settings = TORCH_SETTINGS if "torch" in ForkServer.current.preload else SETTINGS
     manager = ForkedKernelManager(kernel_name="python3", **settings)
     try:
         NotebookClient(notebook, km=manager, timeout=timeout, allow_errors=True, interrupt_on_timeout=True,
@@ -86,7 +86,10 @@ def test_do_figures_come_back_inline(server, tmp_path):
 
 # --- models the given cells build, pre-built by the zygote -----------------------------------------------
 
-DIGEST = ("import hashlib, torch\n"
+NOT_HANDED_OVER = ("def not_handed_over(builder):  # the pre-built models still in the builder's closure\n"
+                   "    return [len(c.cell_contents) for c in builder.__closure__ if type(c.cell_contents) is list\n"
+                   "            and all(type(entry) is tuple for entry in c.cell_contents)][0]\n")
+DIGEST = (NOT_HANDED_OVER + "import hashlib, torch\n"
           "def digest(*models):\n"
           "    h = hashlib.sha256()\n"
           "    for model in models:\n"
@@ -95,8 +98,7 @@ DIGEST = ("import hashlib, torch\n"
           "    h.update(torch.random.get_rng_state().numpy().tobytes())\n"
           "    return h.hexdigest()\n"
           "from torchvision import models\n"
-          "left = lambda: [len(c.cell_contents) for c in models.resnet18.__closure__ if type(c.cell_contents) is list\n"
-          "                and all(type(entry) is tuple for entry in c.cell_contents)][0]  # the models not handed over\n")
+          "left = lambda: not_handed_over(models.resnet18)\n")
 AS_USUAL = "original = models.resnet18.__wrapped__\n"
 TORCH_SETTINGS = dict(SETTINGS, memory_limit=4 * 2**30)  # torch's address space is far larger than what it uses
 
@@ -176,10 +178,8 @@ def test_do_the_labs_given_cells_get_the_prebuilt_models(tmp_path):
     notebook = nbformat.read(folder / "tp_convolution.ipynb", as_version=4)
     builders = [spec[0].partition(":")[2] for spec in course_config.PREBUILT_MODELS["tp_convolution"]]
     notebook.cells.append(new_code_cell(
-        "from torchvision import models\n"
-        f"print([len(c.cell_contents) for f in ({', '.join('models.' + b for b in builders)},)\n"
-        "       for c in f.__closure__ if type(c.cell_contents) is list\n"
-        "       and all(type(entry) is tuple for entry in c.cell_contents)])"))
+        NOT_HANDED_OVER + "from torchvision import models\n"
+        f"print([not_handed_over(getattr(models, name)) for name in {builders!r}])"))
     server = ForkServer(ForkedKernelManager(**TORCH_SETTINGS), preload=course_config.PRELOAD_MODULES,
                         prebuilt=course_config.PREBUILT_MODELS["tp_convolution"])
     ForkServer.current = server.start()
@@ -200,6 +200,8 @@ def test_does_the_watchdog_leave_out_the_process_that_only_holds_the_kernel():
     import sys
     import time
 
+    import psutil
+
     from course.grading.watchdog import TreeWatchdog
 
     holder = subprocess.Popen([sys.executable, "-c",
@@ -213,7 +215,7 @@ def test_does_the_watchdog_leave_out_the_process_that_only_holds_the_kernel():
         whole = TreeWatchdog(holder.pid, None).measure()
         kernel_only = TreeWatchdog(holder.pid, None, include_root=False).measure()
     finally:
-        for process in __import__("psutil").Process(holder.pid).children(recursive=True) + [holder]:
+        for process in psutil.Process(holder.pid).children(recursive=True) + [holder]:
             process.kill()
         holder.wait()
     assert whole[1] == 2 and kernel_only[1] == 1
