@@ -93,8 +93,11 @@ def configure_nbgrader(c, root=ROOT):
     kernels = c.SandboxedKernelManager  # the fork server's ForkedKernelManager inherits these
     kernels.sandbox = SANDBOX
     kernels.grading_python = grading_python(root)
-    # The kernel imports handover (never graders) and reads the data from this course, whatever is installed where.
-    kernels.handover_dir = str(root / "handover")
+    # The kernel imports handover (never graders) as the grading Python finds it from this course root, and
+    # reads the data from this course.
+    from course.grading.locate import package_dir
+
+    kernels.handover_dir = package_dir("handover", grading_python(root), str(root))
     kernels.data_dir = str(root / "data")
     kernels.memory_limit = MEMORY_LIMIT_BYTES
     kernels.process_limit = PROCESS_LIMIT
@@ -102,17 +105,16 @@ def configure_nbgrader(c, root=ROOT):
     kernels.tmp_limit = TMP_LIMIT_BYTES
 
     from course.grading.hooks import AfterEachSubmission, BeforeEachSubmission
-    from course.grading.sandbox import SandboxedKernelManager
 
-    c.Autograde.pre_convert_hook = BeforeEachSubmission(lambda: SandboxedKernelManager(kernel_name="python3", config=c),
-                                                        course_root=str(root), grading_python=grading_python(root))
+    c.Autograde.pre_convert_hook = BeforeEachSubmission()  # renamed notebooks
     c.Autograde.post_convert_hook = AfterEachSubmission(root)  # reports/<a>-integrity.csv and .html
 
     # Fault containment (course/grading): a broken submission costs only its own points.
     from course.grading.preprocessors import AUTOGRADE, SANITIZE
-    from course.grading.reading import LenientNotebookExporter
+    from course.grading.gate import CheckedNotebookExporter
 
-    c.Autograde.exporter_class = LenientNotebookExporter
+    # Reads damaged or renamed notebooks, and checks the setup before nbgrader removes or records anything.
+    c.Autograde.exporter_class = CheckedNotebookExporter
     c.Autograde.sanitize_preprocessors = list(SANITIZE)
     c.Autograde.autograde_preprocessors = list(AUTOGRADE)
     c.ContainedExecute.timeout = CELL_TIMEOUT_SECONDS

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 
 import nbformat
 
+from graders.wrong_answers import WRONG_ANSWERS
+
 REFERENCE = "reference"
 BLANK = "blank"
 
@@ -31,35 +33,21 @@ class Sample:
     manual_share: float = 1.0
 
 
+def _all_of(wrong_answers):
+    """(answers, lost) of a sample that makes every mistake of the graders' catalogue at once."""
+    answers, lost = {}, {}
+    for wrong in wrong_answers:
+        answers.update(wrong.answers)
+        lost.update(wrong.loses)
+    return answers, REFERENCE, lost
+
+
 SAMPLES = {
     "tp_convolution": (
         Sample("reference", {}, description="the instructor's solution"),
         Sample("blank", {}, default=BLANK, description="the release, untouched", manual_share=0.0),
-        Sample(
-            "one_mistake_per_part",
-            {
-                # A: the ratio of spatial sizes only, forgetting the channels.
-                "vgg_layer30": "with torch.no_grad():\n"
-                               "    shape_layer30 = vgg.features[:31](img).shape\n"
-                               "size_ratio = (img.shape[2] * img.shape[3]) / (shape_layer30[2] * shape_layer30[3])\n",
-                # B: counting a bias per neuron (conv1 has none).
-                "resnet_conv1": "n_neurons = resnet.conv1.out_channels\n"
-                                "n_weights_per_kernel = resnet.conv1.weight[0].numel()\n"
-                                "n_weights_conv1 = resnet.conv1.weight.numel() + n_neurons\n",
-                # C: the hook keeps output.detach(), which the in-place ReLU overwrites.
-                "hooks": "feature_maps = []\n"
-                         "hooks = [vgg.features[i].register_forward_hook(\n"
-                         "    lambda module, inputs, output: feature_maps.append(output.detach()))\n"
-                         "    for i in (0, 10, 17, 28)]\n"
-                         "with torch.no_grad():\n"
-                         "    vgg(img_norm)\n"
-                         "for hook in hooks:\n"
-                         "    hook.remove()\n",
-            },
-            lost={"test_vgg_layer30_ratio": 1, "test_resnet_conv1_total": 1, "test_hooks_values": 1},
-            description="A: ratio of spatial sizes; B: counts a bias; C: hook without a copy",
-            manual_share=0.5,
-        ),
+        Sample("one_mistake_per_part", *_all_of(WRONG_ANSWERS["tp_convolution"]),
+               description="A: ratio of spatial sizes; B: counts a bias; C: hook without a copy", manual_share=0.5),
         Sample(
             "hostile",
             {
@@ -78,36 +66,9 @@ SAMPLES = {
     "cnn_bases": (
         Sample("reference", {}, description="the instructor's solution"),
         Sample("blank", {}, default=BLANK, description="the release, untouched", manual_share=0.0),
-        Sample(
-            "classic_mistakes",
-            {
-                # A: the mathematicians' convolution, which flips the filter.
-                "conv1d": "def conv1d(x, f):\n"
-                          "    return np.convolve(x, f, mode='same')\n",
-                # B: the padding left out of the size formula.
-                "output_size": "def conv_output_size(n, kernel_size, padding=0, stride=1):\n"
-                               "    return (n - kernel_size) // stride + 1\n",
-                # C: a convolution layer without its ReLU; a max-pooling whose windows overlap (stride 1).
-                "conv_layer": "def conv_layer(x, filters, biases):\n"
-                              "    c_out, c_in, kh, kw = filters.shape\n"
-                              "    windows = np.lib.stride_tricks.sliding_window_view(x, (kh, kw), axis=(1, 2))\n"
-                              "    return np.einsum('chwij,ocij->ohw', windows, filters) + biases[:, None, None]\n",
-                "pooling": "def max_pool2d(x, size=2):\n"
-                           "    return np.lib.stride_tricks.sliding_window_view(x, (size, size)).max(axis=(2, 3))\n"
-                           "\n"
-                           "\n"
-                           "def avg_pool2d(x, size=2):\n"
-                           "    rows, cols = x.shape[0] // size, x.shape[1] // size\n"
-                           "    return x[:rows * size, :cols * size].reshape(rows, size, cols, size).mean(axis=(1, 3))\n",
-                # E: the model is built but never trained.
-                "training": "trained_lenet = LeNet5()\n",
-            },
-            lost={"test_conv1d": 2, "test_output_size": 2, "test_conv_layer_values": 2, "test_pooling_max": 1,
-                  "test_training": 3},
-            description="A: flipped filter; B: padding forgotten; C: no ReLU, overlapping max-pooling; "
-                        "E: untrained LeNet-5",
-            manual_share=0.5,
-        ),
+        Sample("classic_mistakes", *_all_of(WRONG_ANSWERS["cnn_bases"]),
+               description="A: flipped filter; B: padding forgotten; C: no ReLU, overlapping max-pooling; "
+                           "E: untrained LeNet-5", manual_share=0.5),
     ),
 }
 

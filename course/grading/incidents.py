@@ -34,3 +34,12 @@ def record(notebook, kind, detail, message, cell=""):
 def of(notebook):
     """The incidents recorded in a notebook, in order."""
     return [Incident(**entry) for entry in notebook.metadata.get(METADATA_KEY, {}).get("incidents", [])]
+
+
+def summarize(found):
+    """One line for the instructor: each kind of incident (as dicts) once, with its first detail and how many."""
+    kinds = {}
+    for incident in found:
+        kinds.setdefault(incident["kind"], []).append(incident["detail"])
+    return "; ".join(f"{kind}: {details[0]}" + (f" (and {len(details) - 1} more)" if len(details) > 1 else "")
+                     for kind, details in kinds.items())

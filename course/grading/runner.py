@@ -7,29 +7,35 @@ real one. The main process is the single writer: it records each executed
 notebook through nbgrader's own ``Autograde`` (see :mod:`.replay`), whose
 ``JudgeHandovers`` asks the run's one judge for the verdicts, so the gradebook
 and ``autograded/`` hold what ``nbgrader autograde --force`` would write. A
-pre-flight grades the instructor's solution (it must get full marks) and the
-blank release (it must get 0) in the same workers, first in the queue; no
-student is recorded before it passes, and if it fails nothing is.
+pre-flight (:mod:`.preflight`: the solution, the blank release, the graders'
+known wrong answers) runs in the same workers, first in the queue; no student
+is recorded before it passes, and if it fails nothing is. A submission that
+fails is reported with its cause: the exception and where it arose.
 """
 import concurrent.futures
 import copy
 import csv
+import io
+import logging
 import multiprocessing
 import os
+import re
 import shutil
 import tempfile
 import time
+import traceback
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import nbformat
 
-from . import incidents
-from .judge import has_checks, judge_for
+from . import incidents, preflight
+from .incidents import summarize
+from .judge import judge_for, test_cells
+from .locate import package_dir
+from .points import notebook_points
 from .preprocessors.judge_handovers import JudgeHandovers
 from .setup_check import GradingSetupError
-
-REFERENCE_STUDENT, BLANK_STUDENT = "__preflight_solution__", "__preflight_blank__"
 
 
 @dataclass
@@ -41,6 +47,8 @@ class Outcome:
     reason: str = ""
     seconds: float = 0.0
     incidents: list = field(default_factory=list)
+    #: nbgrader's log of a failed submission (tracebacks included), for the instructor's log.
+    log: str = ""
 
 
 # --- configuration ---------------------------------------------------------------
@@ -60,10 +68,13 @@ def _execute_class(config):
 
 
 def _autograde(config, root, assignment, student):
-    """Run nbgrader's Autograde for one student in-process; (success, log)."""
+    """Run nbgrader's Autograde for one student in-process; (success, log, cause of a failure).
+
+    Like nbgrader's ``capture_log``, but a GradingSetupError (a broken setup, found mid-run) is not turned into
+    this student's failure: it stops the run.
+    """
     from nbgrader.converters import Autograde
     from nbgrader.coursedir import CourseDirectory
-    from nbgrader.utils import capture_log
 
     config.CourseDirectory.root = str(root)
     config.CourseDirectory.assignment_id = assignment
@@ -71,8 +82,45 @@ def _autograde(config, root, assignment, student):
     coursedir = CourseDirectory(config=config)
     converter = Autograde(coursedir=coursedir, config=config)
     converter.force = True
-    result = capture_log(converter)
-    return result["success"], result.get("log", "") + result.get("error", "")
+    buffer = io.StringIO()
+    handler = logging.StreamHandler(buffer)
+    handler.setFormatter(logging.Formatter("[%(levelname)s] %(message)s"))
+    converter.log.addHandler(handler)
+    try:
+        converter.start()
+        success, cause = True, ""
+    except Exception as error:
+        success = False
+        cause = cause_in_log(buffer.getvalue()) or _cause(error)
+        if not cause_in_log(buffer.getvalue()):
+            buffer.write(traceback.format_exc())
+    finally:
+        converter.log.removeHandler(handler)
+    return success, buffer.getvalue(), cause
+
+
+def _cause(error):
+    """``Type: message (file:line, in function)`` of an exception, where it arose."""
+    frames = traceback.extract_tb(error.__traceback__)
+    where = f" ({Path(frames[-1].filename).name}:{frames[-1].lineno}, in {frames[-1].name})" if frames else ""
+    message = str(error).strip().splitlines()[0][:300] if str(error).strip() else ""
+    return f"{type(error).__name__}: {message}{where}" if message else f"{type(error).__name__}{where}"
+
+
+def cause_in_log(log):
+    """The cause of the last traceback nbgrader logged (it logs the traceback, then says "see above")."""
+    blocks = log.split("Traceback (most recent call last):")
+    if len(blocks) < 2:
+        return ""
+    lines = blocks[-1].splitlines()
+    frames = [re.match(r'\s*File "(.+)", line (\d+), in (.+)', line) for line in lines]
+    frames = [m for m in frames if m]
+    last = next((line.strip() for line in lines if re.match(r"[A-Za-z_][\w.]*(Error|Exception|Exit|Interrupt)\b", line)
+                 or re.match(r"[A-Za-z_][\w.]*: ", line)), "")
+    if not last:
+        return ""
+    where = f" ({Path(frames[-1].group(1)).name}:{frames[-1].group(2)}, in {frames[-1].group(3)})" if frames else ""
+    return last[:300] + where
 
 
 def _quiet_gradebook_warnings():
@@ -104,13 +152,11 @@ def _start_worker(root, assignment, snapshot, threads):
     config.CourseDirectory.db_url = f"sqlite:///{private / 'gradebook.db'}"
     config.SandboxedKernelManager.threads = threads
     config.Execute.kernel_manager_class = "course.grading.forkserver.ForkedKernelManager"
+    config.CheckedNotebookExporter.check_setup = False  # the run's pre-flight checks the setup, once
     # Workers only execute; the main process judges (one judge for the run) and records.
     execute = _execute_class(config)
     config.Autograde.autograde_preprocessors = [execute]
     config[execute.__name__].shutdown_kernel = "immediate"  # a graded kernel has nothing left to save
-    from course.grading.hooks import BeforeEachSubmission
-
-    config.Autograde.pre_convert_hook = BeforeEachSubmission(None, check_setup=False)
     _worker.update(config=config, error=None)
     try:
         manager = ForkedKernelManager(config=config)
@@ -130,13 +176,14 @@ def _execute(root, assignment, student, staging):
         return Outcome(student, "setup error", reason=_worker["error"])
     config = copy.deepcopy(_worker["config"])
     config.CourseDirectory.autograded_directory = str(staging)
-    success, log = _autograde(config, root, assignment, student)
+    success, log, cause = _autograde(config, root, assignment, student)
     outcome = Outcome(student, seconds=time.perf_counter() - started)
     folder = Path(staging) / student / assignment
     outcome.incidents = read_notebooks(folder)[0]  # points come once the judge has given its verdicts
     if not success or not any(folder.glob("*.ipynb")):
         outcome.status = "failed"
-        outcome.reason = _last_error(log) or "nbgrader could not execute the submission"
+        outcome.reason = cause or "nbgrader executed no notebook (see the log)"
+        outcome.log = log
         if outcome.incidents:
             outcome.reason += "; " + summarize(outcome.incidents)
     else:
@@ -177,71 +224,6 @@ def _note_incidents(outcome):
         outcome.reason = summarize(outcome.incidents)
 
 
-def summarize(found):
-    """One line for the instructor: each kind of incident once, with its first detail and how many."""
-    kinds = {}
-    for incident in found:
-        kinds.setdefault(incident["kind"], []).append(incident["detail"])
-    return "; ".join(f"{kind}: {details[0]}" + (f" (and {len(details) - 1} more)" if len(details) > 1 else "")
-                     for kind, details in kinds.items())
-
-
-def notebook_points(notebook):
-    """(points, max points) of the autograded cells of an executed notebook, as nbgrader counts them."""
-    from nbgrader.utils import determine_grade, is_grade
-
-    points = max_points = 0.0
-    for cell in notebook.cells:
-        if is_grade(cell) and cell.cell_type == "code":
-            try:
-                score, maximum = determine_grade(cell)
-            except ValueError:  # a displayed number above the cell's points: read as a score by nbgrader
-                score, maximum = 0.0, float(cell.metadata["nbgrader"]["points"])
-            points += score or 0.0
-            max_points += maximum
-    return points, max_points
-
-
-def _last_error(log):
-    lines = [line for line in log.splitlines() if line.startswith("[ERROR]") or "Error" in line]
-    return lines[-1][:300] if lines else ""
-
-
-# --- pre-flight -------------------------------------------------------------------
-
-def _preflight_course(root, assignment):
-    """A throw-away course folder with the solution and the blank release handed in."""
-    folder = Path(tempfile.mkdtemp(prefix="course-preflight-"))
-    shutil.copytree(root / "source" / assignment, folder / "source" / assignment)
-    for student, origin in ((REFERENCE_STUDENT, root / "source" / assignment),
-                            (BLANK_STUDENT, root / "release" / assignment)):
-        shutil.copytree(origin, folder / "submitted" / student / assignment,
-                        ignore=shutil.ignore_patterns("*.md", ".ipynb_checkpoints"))
-    return folder
-
-
-def check_preflight(solution, blank):
-    """Raise GradingSetupError unless the solution has full marks and the blank release 0."""
-    problems = []
-    for outcome in (solution, blank):
-        if outcome.status in ("setup error", "failed"):
-            problems.append(f"{outcome.student}: {outcome.reason}")
-    if not problems:
-        if solution.max_points == 0 or solution.points != solution.max_points:
-            problems.append(f"the instructor's solution scored {solution.points:g}/{solution.max_points:g} "
-                            "(it must get full marks)")
-        if blank.points != 0:
-            problems.append(f"the blank release scored {blank.points:g} (it must get 0)")
-        if solution.incidents:
-            problems.append("the solution's run had problems: " + summarize(solution.incidents))
-    if problems:
-        raise GradingSetupError(
-            "Grading stopped before any student was graded; nothing was recorded. The pre-flight found:\n  - "
-            + "\n  - ".join(problems)
-            + "\nCheck that the course's environment is installed (`make setup`), that the release is current "
-              "(`make release`), and run `nbgrader validate source/<assignment>/<assignment>.ipynb`.")
-
-
 # --- the writer -------------------------------------------------------------------
 
 def record(config, root, assignment, student, staging):
@@ -254,12 +236,10 @@ def record(config, root, assignment, student, staging):
     config.Autograde.autograde_preprocessors = [UseExecutedNotebook if p is execute else p
                                                 for p in config.Autograde.autograde_preprocessors]
     config.UseExecutedNotebook.executed_directory = str(staging)
+    config.CheckedNotebookExporter.check_setup = False  # the run's pre-flight checked it
     if any((Path(staging) / student / assignment).glob("*.ipynb")):
         # The worker sanitized the notebooks it executed, and their copies replace whatever this pass makes.
         config.Autograde.sanitize_preprocessors = []
-    from course.grading.hooks import BeforeEachSubmission
-
-    config.Autograde.pre_convert_hook = BeforeEachSubmission(None, check_setup=False)
     config.Autograde.post_convert_hook = None  # the integrity report is written once, after the class
     return _autograde(config, root, assignment, student)
 
@@ -318,27 +298,32 @@ def grade_class(root, assignment, jobs=None, students=None, progress=True, log=p
     chosen = find_students(root, assignment, students)
     jobs = max(1, jobs or os.cpu_count() or 1)
     threads = max(1, (os.cpu_count() or 1) // jobs)
+    python = config.JudgeHandovers.grading_python
+    # The run's judge computes graders' references while the workers warm up.
+    judge = judge_for(python, root, assignment, wait=False)
+    expected = preflight.expectations(package_dir("graders", python, str(root)), assignment)
     work = Path(tempfile.mkdtemp(prefix="course-grade-"))
     shutil.copy(snapshot, work / "gradebook-snapshot.db")  # workers read this, never the real one
-    preflight = _preflight_course(root, assignment)
-    if has_checks(root, assignment):  # the run's judge computes graders' references while the workers warm up
-        judge_for(config.JudgeHandovers.grading_python, root, assignment, wait=False)
+    trial = preflight.make_course(root, assignment, expected)
     context = multiprocessing.get_context("spawn")
     outcomes = []
     try:
         with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
                                                     initargs=(root, assignment, work / "gradebook-snapshot.db",
                                                               threads)) as pool:
-            log(f"Pre-flight: grading the solution and the blank release of {assignment} ({jobs} workers)...")
-            checks = [pool.submit(_execute, preflight, assignment, s, work / "preflight")
-                      for s in (REFERENCE_STUDENT, BLANK_STUDENT)]
+            log(f"Pre-flight: grading the solution, the blank release and {len(expected) - 2} known wrong answers "
+                f"of {assignment} ({jobs} workers)...")
+            checks = [pool.submit(_execute, trial, assignment, item.student, work / "preflight") for item in expected]
             # The class starts executing at once (into a staging folder); nothing is recorded before the
             # pre-flight has passed, and a failed pre-flight cancels the rest.
             futures = {pool.submit(_execute, root, assignment, s, work / "executed"): s for s in chosen}
             try:
-                check_preflight(*(judge_executed(config, root, assignment, f.result(),
-                                                 work / "preflight" / student / assignment)
-                                  for f, student in zip(checks, (REFERENCE_STUDENT, BLANK_STUDENT))))
+                judge.ready().require_live(test_cells(f"sqlite:///{snapshot}", assignment))
+                results = []
+                for item, future in zip(expected, checks):
+                    folder = work / "preflight" / item.student / assignment
+                    results.append((item, judge_executed(config, root, assignment, future.result(), folder), folder))
+                preflight.check(results)
             except GradingSetupError:
                 for future in futures:
                     future.cancel()
@@ -352,10 +337,11 @@ def grade_class(root, assignment, jobs=None, students=None, progress=True, log=p
                     outcome = Outcome(student, "failed", reason=f"worker crashed: {type(error).__name__}: {error}")
                 if outcome.status == "setup error":
                     raise GradingSetupError(f"A grading worker broke down: {outcome.reason}")
-                success, record_log = record(config, root, assignment, student, work / "executed")
+                success, record_log, cause = record(config, root, assignment, student, work / "executed")
                 if not success:
                     outcome.status = "failed"
-                    outcome.reason = outcome.reason or _last_error(record_log) or "nbgrader could not record it"
+                    outcome.reason = outcome.reason or cause or "nbgrader could not record it (see the log)"
+                    outcome.log = outcome.log or record_log
                 else:  # the writer's own steps add incidents too: read them where they were recorded
                     outcome.incidents = read_notebooks(root / "autograded" / student / assignment)[0]
                     _note_incidents(outcome)
@@ -368,7 +354,7 @@ def grade_class(root, assignment, jobs=None, students=None, progress=True, log=p
             bar.close()
     finally:
         shutil.rmtree(work, ignore_errors=True)
-        shutil.rmtree(preflight, ignore_errors=True)
+        shutil.rmtree(trial, ignore_errors=True)
     outcomes.sort(key=lambda o: o.student)
     report = write_report(root, assignment, outcomes)
     from .integrity.report import update_report
@@ -381,4 +367,6 @@ def grade_class(root, assignment, jobs=None, students=None, progress=True, log=p
     for o in outcomes:
         if o.status != "graded":
             log(f"  {o.student}: {o.status} ({o.points:g}/{o.max_points:g}): {o.reason}")
+        if o.status == "failed" and o.log:
+            log(f"  nbgrader's log for {o.student}:\n" + "\n".join("    " + line for line in o.log.splitlines()[-60:]))
     return outcomes

@@ -24,6 +24,9 @@ The page itself comes from the French template ``templates/feedback_fr``
 :func:`configure_feedback` sets all this in the nbgrader config
 (``course_config.configure_nbgrader`` calls it).
 """
+import sys
+from pathlib import Path
+
 from .cap_outputs import CapOutputs
 from .exporter import TEMPLATE_NAME, TEMPLATES, FeedbackExporter, nbgrader_templates
 from .hide_test_source import HideTestSource
@@ -56,7 +59,12 @@ def configure_feedback(c, root):
     c.FeedbackExporter.extra_template_basedirs = [str(TEMPLATES), str(nbgrader_templates())]
     c.FeedbackExporter.language_code = "fr"
     c.RemoveLeakedText.course_root = str(root)
-    c.RemoveLeakedText.secret_files = ["graders/**/*.py", "handover/**/*.py"]
+    # graders and handover as the grading Python imports them (the course folder need not hold them).
+    from ..locate import package_dir
+
+    python = c.JudgeHandovers.get("grading_python") or sys.executable
+    c.RemoveLeakedText.secret_files = [str(Path(package_dir(name, python, str(root))) / "**" / "*.py")
+                                       for name in ("graders", "handover")]
     c.RemoveLeakedText.source_notebooks = ["source/*/*.ipynb"]
 
 

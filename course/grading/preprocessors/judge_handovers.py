@@ -9,18 +9,27 @@ message when it failed, and with nothing of the kind when it passed, so
 nbgrader's own ``SaveAutoGrades`` scores it. Whatever the kernel printed or
 claimed otherwise (a silenced traceback, a number displayed as a partial
 score) changes nothing: only the judge's verdict counts.
+
+Every graded test cell is judged: there is no "assignment without checks"
+(the judge stops grading when it has no check for a test cell). A hand-over
+is data from a student's kernel, forged perhaps: one that is not JSON-clean,
+too large or too deep never reaches the judge and fails its own cell only.
 """
+import json
+
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade
-from traitlets import Unicode
+from traitlets import Integer, Unicode
 
 from handover import MIME_TYPE
 
 from .. import incidents
-from ..judge import JudgeError, has_checks, judge_for
+from ..judge import JudgeError, judge_for
 
 VERDICT_ERROR = "Réponse incorrecte"
+UNREADABLE = ("La correction n'a pas pu lire ce que la cellule de test lui a transmis (données invalides ou "
+              "trop volumineuses) : ne modifiez pas les cellules de test et relancez tout le notebook.")
 JUDGE_FAILED = ("La correction n'a pas pu juger cette cellule (incident technique de son côté) : "
                 "la note sera revue par l'enseignant.")
 
@@ -60,14 +69,17 @@ class JudgeHandovers(NbGraderPreprocessor):
 
     grading_python = Unicode(config=True, help="The Python that runs the judge (the grading environment's).")
     course_root = Unicode(config=True, help="The course whose graders judge the submissions.")
+    max_handover_bytes = Integer(
+        8 * 2**20, help="A test cell's hand-over larger than this, as JSON, fails that cell unjudged.").tag(config=True)
+    max_handover_depth = Integer(
+        40, help="A hand-over nested deeper than this fails its cell unjudged.").tag(config=True)
 
     def preprocess(self, nb, resources):
         assignment = resources["nbgrader"]["assignment"]
-        judged = has_checks(self.course_root, assignment)
         self._nb = nb
         for index, cell in enumerate(nb.cells):
             graded_code = cell.cell_type == "code" and is_grade(cell) and not cell.metadata["nbgrader"].get("solution")
-            if graded_code and judged:
+            if graded_code:
                 self._judge(nb, cell, assignment)
             elif cell.cell_type == "code" and _handovers(cell):  # a hand-over outside a test cell: forged
                 cell.outputs = [o for o in cell.outputs if o not in _handovers(cell)]
@@ -84,6 +96,11 @@ class JudgeHandovers(NbGraderPreprocessor):
         for payload in payloads:
             if isinstance(payload, dict):
                 record_evidence(nb, test, payload.get("evidence"))
+        unreadable = [p for p in payloads if not self._readable(p)]
+        if unreadable and not errors:
+            self.log.warning("%s handed over data the judge is not given (not JSON, too large or too deep)", test)
+            errors = [new_output("error", ename=VERDICT_ERROR, evalue=UNREADABLE, traceback=[UNREADABLE])]
+            outputs.append(errors[0])
         if errors:  # the visible part (or the kernel) stopped the cell: that error is the verdict's reason
             passed, message = False, str(errors[-1].get("evalue", "")) or str(errors[-1].get("ename", ""))
         else:
@@ -92,6 +109,15 @@ class JudgeHandovers(NbGraderPreprocessor):
                 outputs.append(new_output("error", ename=VERDICT_ERROR, evalue=message, traceback=[message]))
         cell.outputs = outputs
         record_verdict(cell, passed, message)
+
+    def _readable(self, payload):
+        """Whether a hand-over may be sent to the judge: JSON, within the size and depth bounds."""
+        if _depth(payload, self.max_handover_depth) > self.max_handover_depth:
+            return False
+        try:
+            return len(json.dumps(payload)) <= self.max_handover_bytes
+        except (TypeError, ValueError, RecursionError):
+            return False
 
     def _verdict(self, test, payloads, assignment):
         judge = judge_for(self.grading_python, self.course_root, assignment)
@@ -106,3 +132,18 @@ class JudgeHandovers(NbGraderPreprocessor):
             return False, JUDGE_FAILED
         failed = [message for passed, message in verdicts if not passed]
         return (not failed), (failed[0] if failed else "")
+
+
+def _depth(value, limit):
+    """How deeply ``value`` nests (counted up to ``limit + 1``, without recursion: a forged tree may be deep)."""
+    deepest, stack = 0, [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if deepest > limit:
+            return deepest
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return deepest

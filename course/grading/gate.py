@@ -1,0 +1,73 @@
+"""The setup check of plain ``nbgrader autograde`` (and the formgrader's button), before anything is touched.
+
+nbgrader's ``Autograde`` removes a student's previous autograded copy
+(``--force``, or a newer submission) *before* it calls its pre-convert hook,
+so a check in that hook comes after the first removal. The one configurable
+object nbgrader builds before that is the converter's exporter
+(``Autograde.exporter_class``, built in ``BaseConverter.start`` right after
+the submissions are listed). :class:`CheckedNotebookExporter` checks the setup
+there, once per run, and raises :class:`GradingSetupError` (a BaseException,
+so no per-student ``except Exception`` turns it into a zero) before any
+destination is removed or any grade recorded:
+
+- a sandboxed kernel like the students' imports ``handover`` and torch
+  (:func:`.setup_check.probe_kernel`);
+- the judge starts and answers in time, has a check for every test cell of the
+  assignment in the gradebook, and fails each of them when nothing is handed
+  over (:meth:`.judge.Judge.require_live`).
+
+``course grade`` runs its own, stronger pre-flight (:mod:`.runner`) and turns
+this one off in its workers and its writer (``check_setup = False``).
+"""
+import re
+
+from traitlets import Bool
+
+from .reading import LenientNotebookExporter
+from .setup_check import GradingSetupError
+
+
+class CheckedNotebookExporter(LenientNotebookExporter):
+    """Autograde's exporter, which refuses to start on a broken grading setup."""
+
+    check_setup = Bool(
+        True, help="Check the grading setup (sandboxed kernel, judge) when an Autograde run builds this exporter, "
+                   "before it removes or records anything.").tag(config=True)
+
+    def __init__(self, config=None, **kw):
+        super().__init__(config=config, **kw)
+        converter = kw.get("parent")
+        if self.check_setup and _is_autograde(converter):
+            check_autograde_setup(converter)
+
+
+def _is_autograde(converter):
+    from nbgrader.converters import Autograde
+
+    return isinstance(converter, Autograde)
+
+
+def assignments_of(converter):
+    """The assignment ids an Autograde run is about to grade (its listed submissions)."""
+    pattern = converter._format_source("(?P<assignment_id>.*)", "(?P<student_id>.*)", escape=True)
+    found = {re.match(pattern, folder) for folder in getattr(converter, "assignments", {})}
+    return sorted({match.group("assignment_id") for match in found if match})
+
+
+def check_autograde_setup(converter):
+    """Raise GradingSetupError unless a student kernel and the judge work for what ``converter`` will grade."""
+    from .judge import judge_for, test_cells
+    from .sandbox import SandboxedKernelManager
+    from .setup_check import probe_kernel
+
+    config = converter.config
+    python = config.JudgeHandovers.get("grading_python") or ""
+    root = config.JudgeHandovers.get("course_root") or converter.coursedir.root
+    if not python:
+        raise GradingSetupError("Grading stopped before any student was graded: the course configuration sets no "
+                                "JudgeHandovers.grading_python, so no test could be judged. To fix: run nbgrader "
+                                "from the course root, where nbgrader_config.py applies course_config.py. "
+                                "Nothing was recorded.")
+    probe_kernel(SandboxedKernelManager(kernel_name="python3", config=config))
+    for assignment in assignments_of(converter):
+        judge_for(python, root, assignment).require_live(test_cells(converter.coursedir.db_url, assignment))
