@@ -1,0 +1,216 @@
+"""Grading fails closed: a broken setup stops before any student, and a forged hand-over costs one cell.
+
+Real processes throughout: real judges (``python -m graders.judge``) in
+throw-away course folders, real nbgrader on a copy of the course.
+"""
+import shutil
+import sqlite3
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+from nbformat.v4 import new_output
+
+import course_config
+import handover
+from course import pipeline
+from course.grading.judge import Judge, JudgeError
+from course.grading.preprocessors.judge_handovers import UNREADABLE, JudgeHandovers, _depth
+from course.grading.runner import cause_in_log
+from course.grading.setup_check import GradingSetupError
+
+from .test_judge_handovers import graded_cell, judged, verdict
+
+PYTHON = course_config.grading_python()
+
+
+def course_with_graders(tmp_path, serve_body):
+    """A course folder whose own graders/judge.py serves requests with ``serve_body`` (a judge of our own)."""
+    (tmp_path / "graders").mkdir(parents=True)
+    (tmp_path / "graders" / "__init__.py").write_text("")
+    (tmp_path / "graders" / "judge.py").write_text(textwrap.dedent("""\
+        import json, sys, time
+        print(json.dumps({"ready": True}), flush=True)
+        for line in sys.stdin:
+            request = json.loads(line)
+        """) + textwrap.indent(textwrap.dedent(serve_body), "    "))
+    return tmp_path
+
+
+ANSWER = 'print(json.dumps({"test": request["test"], "passed": False, "message": "non"}), flush=True)\n'
+
+
+# --- the judge's time bound -----------------------------------------------------------------------
+
+def test_does_a_judge_that_never_answers_stop_grading_in_bounded_time(tmp_path):
+    root = course_with_graders(tmp_path, "time.sleep(3600)\n")
+    judge = Judge(PYTHON, root, "lab", verdict_timeout=2).launch()
+    started = time.monotonic()
+    with pytest.raises(GradingSetupError, match="gave no answer within 2 s"):
+        judge.require_live(["test_a"])
+    assert time.monotonic() - started < 30
+    judge.close()
+
+
+def test_does_a_judge_stuck_on_one_payload_cost_that_cell_only(tmp_path):
+    body = ('if request["handover"] == "stuck":\n    time.sleep(3600)\n' + ANSWER)
+    judge = Judge(PYTHON, course_with_graders(tmp_path, body), "lab", verdict_timeout=2).launch()
+    with pytest.raises(JudgeError, match="twice"):
+        judge.verdict("test_a", "stuck")
+    assert judge.verdict("test_a", {"values": {}}) == (False, "non")  # restarted, and still judging
+    judge.close()
+
+
+def test_does_a_judge_dying_mid_reply_not_stall_the_run(tmp_path):
+    body = 'sys.stdout.write(\'{"test": "\'); sys.stdout.flush(); time.sleep(3600)\n'
+    judge = Judge(PYTHON, course_with_graders(tmp_path, body), "lab", verdict_timeout=2).launch()
+    started = time.monotonic()
+    with pytest.raises(GradingSetupError):
+        judge.verdict("test_a", None)
+    assert time.monotonic() - started < 30
+    judge.close()
+
+
+def test_does_a_judge_that_passes_an_empty_hand_over_stop_grading(tmp_path):
+    body = 'print(json.dumps({"test": request["test"], "passed": True, "message": ""}), flush=True)\n'
+    judge = Judge(PYTHON, course_with_graders(tmp_path, body), "lab", verdict_timeout=10).launch()
+    with pytest.raises(GradingSetupError, match="when nothing was handed over"):
+        judge.require_live(["test_a"])
+    judge.close()
+
+
+def test_does_a_test_cell_without_a_check_stop_grading(tmp_path):
+    judge = Judge(PYTHON, course_config.ROOT, "cnn_bases").launch()
+    with pytest.raises(GradingSetupError, match="add a check for 'test_nobody_wrote'"):
+        judge.require_live(["test_conv1d", "test_nobody_wrote"])
+    judge.close()
+
+
+def test_does_a_judge_that_cannot_start_name_the_fix(tmp_path):
+    (tmp_path / "graders").mkdir()
+    (tmp_path / "graders" / "__init__.py").write_text("raise ImportError('no torch here')\n")
+    with pytest.raises(GradingSetupError, match="(?s)no torch here.*To fix"):
+        Judge(PYTHON, tmp_path, "lab").launch().ready()
+
+
+# --- forged hand-overs cost their own cell, nothing else ----------------------------------------
+
+def nested(depth):
+    value = 1
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+FORGED = {
+    "deep nesting": {"check": "conv1d", "values": {"conv1d": nested(200)}},
+    "huge": {"check": "conv1d", "values": {"conv1d": "x" * (9 * 2**20)}},
+    "not a dict": ["conv1d", 1, 2],
+    "unknown check": {"check": "rm_rf", "values": {}},
+    "non-finite": {"check": "conv1d", "values": {"conv1d": {"kind": "float", "value": float("nan")}}},
+    "huge integer": {"check": "conv1d", "values": {"conv1d": {"kind": "int", "value": 10 ** 400}}},
+    "a string": "conv1d",
+    "null": None,
+}
+
+
+def forged_output(payload):
+    return new_output("display_data", data={handover.MIME_TYPE: payload})
+
+
+@pytest.mark.parametrize("payload", FORGED.values(), ids=FORGED.keys())
+def test_does_a_forged_hand_over_fail_its_own_cell_only(payload):
+    forged = graded_cell(forged_output(payload), grade_id="test_conv1d")
+    other = graded_cell(grade_id="test_output_size")
+    started = time.monotonic()
+    notebook = judged(forged, other)
+    assert time.monotonic() - started < 60
+    assert verdict(notebook.cells[0])["passed"] is False
+    assert verdict(notebook.cells[0])["message"]  # a French message, whatever came
+    assert verdict(notebook.cells[1])["passed"] is False  # judged on its own (it handed nothing over)
+    assert not any(handover.MIME_TYPE in o.get("data", {}) for cell in notebook.cells for o in cell.outputs)
+
+
+def test_is_an_oversized_or_too_deep_hand_over_never_sent_to_the_judge():
+    cell = judged(graded_cell(forged_output(FORGED["deep nesting"]))).cells[0]
+    assert verdict(cell) == {"passed": False, "message": UNREADABLE}
+    assert _depth(nested(10 ** 5), 40) == 41  # counted without recursion, and only up to the bound
+
+
+# --- setup errors through real nbgrader ----------------------------------------------------------
+
+def nbgrader(root, *args):
+    return subprocess.run([str(course_config.ROOT / ".venv" / "bin" / "nbgrader"), *args], cwd=root,
+                          capture_output=True, text=True, timeout=900)
+
+
+def submissions(root):
+    with sqlite3.connect(root / "gradebook.db") as db:
+        return db.execute("select count(*) from submitted_assignment").fetchone()[0]
+
+
+def test_does_a_configuration_that_cannot_load_refuse_to_grade_and_give_feedback(course_copy):
+    pipeline.generate_release(course_copy, "cnn_bases")
+    pipeline.write_submissions(course_copy, "cnn_bases", ["reference"])
+    config = course_copy / "course_config.py"
+    config.write_text("import a_module_this_python_lacks\n" + config.read_text())
+    for command in (("autograde", "cnn_bases"), ("generate_feedback", "cnn_bases"),
+                    ("generate_assignment", "cnn_bases", "--force")):
+        result = nbgrader(course_copy, *command)
+        assert result.returncode != 0, command
+        said = result.stdout + result.stderr
+        assert "a_module_this_python_lacks" in said and "To fix" in said, said[-2000:]
+    assert submissions(course_copy) == 0
+    assert not (course_copy / "autograded" / "reference").exists()
+    assert (course_copy / "release" / "cnn_bases" / "cnn_bases.ipynb").exists()  # nothing removed
+
+
+@pytest.mark.slow
+def test_does_a_stopped_autograde_force_keep_the_previous_grades(course_copy):
+    pipeline.generate_release(course_copy, "cnn_bases")
+    pipeline.write_submissions(course_copy, "cnn_bases", ["reference"])
+    pipeline.autograde(course_copy, "cnn_bases")
+    graded = course_copy / "autograded" / "reference" / "cnn_bases" / "cnn_bases.ipynb"
+    before = graded.read_bytes()
+    scores = pipeline.scores(course_copy, "cnn_bases")
+    (course_copy / "graders" / "__init__.py").write_text("raise ImportError('graders broken on purpose')\n")
+    result = nbgrader(course_copy, "autograde", "cnn_bases", "--force")
+    assert result.returncode != 0
+    assert "broken on purpose" in result.stdout + result.stderr
+    assert graded.read_bytes() == before
+    assert pipeline.scores(course_copy, "cnn_bases") == scores
+
+
+@pytest.mark.slow
+def test_does_a_course_folder_without_graders_still_judge_every_answer(course_copy):
+    """The course installed in the grading environment, graded from a folder without graders/ nor handover/."""
+    pipeline.generate_release(course_copy, "tp_convolution")
+    pipeline.write_submissions(course_copy, "tp_convolution", ["reference", "one_mistake_per_part"])
+    shutil.rmtree(course_copy / "graders")
+    shutil.rmtree(course_copy / "handover")
+    result = subprocess.run([sys.executable, "-m", "course", "grade", "tp_convolution", "--jobs", "2",
+                             "--no-progress"], cwd=course_copy, capture_output=True, text=True, timeout=1800)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    scores = pipeline.scores(course_copy, "tp_convolution")
+    total = sum(scores["reference"].values())
+    assert sum(scores["one_mistake_per_part"].values()) == total - 3
+    for test in ("test_vgg_layer30_ratio", "test_resnet_conv1_total", "test_hooks_values"):
+        assert scores["one_mistake_per_part"][test] == scores["reference"][test] - 1
+
+
+def test_does_the_run_report_name_the_cause_of_a_failure():
+    log = ("[INFO] Converting notebook x\n[ERROR] There was an error processing assignment: a\n[ERROR] Traceback "
+           "(most recent call last):\n  File \"/x/nbgrader/converters/base.py\", line 390, in convert_notebooks\n"
+           "    self.convert_single_notebook(notebook_filename)\n  File \"/x/course/grading/reading.py\", line 12, "
+           "in from_filename\n    raise ValueError('bad cell')\nValueError: bad cell\n"
+           "[ERROR] Please see the the above traceback for details on the specific errors on the above failures.\n")
+    assert cause_in_log(log) == "ValueError: bad cell (reading.py:12, in from_filename)"
+
+
+def test_are_the_hand_over_bounds_options():
+    payload = {"check": "conv1d", "values": {"conv1d": {"kind": "float", "value": 1.5}}}
+    assert JudgeHandovers()._readable(payload)
+    assert not JudgeHandovers(max_handover_depth=3)._readable(payload)
+    assert not JudgeHandovers(max_handover_bytes=20)._readable(payload)
