@@ -81,6 +81,8 @@ def _log(test, cause):
 def serve(assignment, stdin=sys.stdin, stdout=sys.stdout):
     module = importlib.import_module(f"graders.{assignment}")
     module.prepare()
+    if hasattr(stdin, "reconfigure"):
+        stdin.reconfigure(errors="replace")  # bytes that are no text are a line like any other, not the end
     print(json.dumps({"ready": True}), file=stdout, flush=True)
     for line in _lines(stdin):
         print(json.dumps(answer(assignment, line)), file=stdout, flush=True)

@@ -191,7 +191,10 @@ def _as_feature_maps(feature_maps):
         fail(f"`feature_maps` doit contenir {len(HOOKED_LAYERS)} tenseurs (un par couche observée, "
              f"un seul passage dans le réseau) ; il en contient {count}. Retirez les hooks après usage "
              "et ne relancez pas le modèle plusieurs fois.")
-    return items_of(feature_maps)
+    items = items_of(feature_maps)
+    if len(items) != count:  # handover cuts lists far beyond 4 items: fewer is a forgery, not a wrong answer
+        malformed("fewer feature maps than the list held")
+    return items
 
 
 def _hooked_outputs(vgg, x):
