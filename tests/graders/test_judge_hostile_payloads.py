@@ -55,6 +55,7 @@ def judged(assignment, test, payload):
     if not passed:
         assert FRENCH.search(message), f"not French: {message!r}"
         assert len(message) < 2000
+        message.encode("utf-8")  # written into the notebook as it is
     return passed, message
 
 
@@ -119,7 +120,8 @@ _payloads = {}
 
 
 def wrong_payload(assignment, test):
-    """What ``handover`` publishes for the wrong answer of ``test`` in WRONG, through JSON (made once)."""
+    """What ``handover`` publishes for the wrong answer of ``test`` in WRONG, through JSON (made once, shared:
+    never changed in place, see :func:`replaced`)."""
     if test not in _payloads:
         collect = getattr(sys.modules[f"handover.{assignment}"], TESTS[assignment][test].__name__[len("check_"):])
         published = []
@@ -129,8 +131,8 @@ def wrong_payload(assignment, test):
             torch.manual_seed(0)
             collect(*WRONG[test]())
         plt.close("all")
-        _payloads[test] = json.dumps(published[0])
-    return json.loads(_payloads[test])
+        _payloads[test] = json.loads(json.dumps(published[0]))
+    return _payloads[test]
 
 
 def test_is_there_a_wrong_answer_for_every_check():
@@ -139,8 +141,10 @@ def test_is_there_a_wrong_answer_for_every_check():
 
 @pytest.mark.parametrize("assignment, test", CHECKS)
 def test_does_every_wrong_answer_fail_with_its_own_french_message(assignment, test):
+    before = json.dumps(wrong_payload(assignment, test))
     passed, message = judged(assignment, test, wrong_payload(assignment, test))
     assert not passed and message not in (MALFORMED, UNREADABLE)
+    assert json.dumps(wrong_payload(assignment, test)) == before, "a check changed what it read"
 
 
 # --- hostile values, in place of every part of a hand-over ---------------------------------------
@@ -209,6 +213,7 @@ WRONG_KINDS = {
     "a digest without samples": tensor([5000], digest=digest([5000], samples=None)),
     "an error raised with objects": {"kind": "raised", "type": ["x"], "message": {"a": "b" * 1000}},
     "an error raised with a long message": {"kind": "raised", "type": "E" * 10_000, "message": "m" * 100_000},
+    "an error raised with lone surrogates": {"kind": "raised", "type": "E\ud800", "message": "\udcff"},
     "a figure of odd axes": {"kind": "figure", "count": 5, "axes": [{"image": 1, "place": "abc"}] * 5},
     "a figure of fewer axes than images": {"kind": "figure", "count": 16, "axes": []},
     "a module with textual counts": {"kind": "module", "training_count": "3", "training": {"a": 1},
@@ -345,7 +350,7 @@ def json_trees(leaves=SCALARS):
 
 
 @pytest.mark.parametrize("assignment, test", CHECKS)
-@settings(max_examples=30, deadline=None, derandomize=True,
+@settings(max_examples=30, deadline=None, derandomize=True, database=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(data=st.data())
 def test_does_any_json_get_a_verdict_in_time(assignment, test, data):
