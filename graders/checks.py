@@ -14,7 +14,8 @@ import numpy as np
 
 from handover import plain
 
-from .bounds import MAX_ARRAY_ELEMENTS, MAX_DEPTH, MAX_DIMENSIONS, MAX_INT, MAX_NODES, MAX_STRING_CHARS, QUOTED_CHARS
+from .bounds import (MAX_ARRAY_ELEMENTS, MAX_DEPTH, MAX_DIMENSIONS, MAX_INT, MAX_LINE_CHARS, MAX_NODES, MAX_STRING_CHARS,
+                     QUOTED_CHARS)
 
 #: What a student reads when the hand-over is not what ``handover.plain`` writes (forged, or cut).
 MALFORMED = "La réponse n'a pas pu être lue par la correction\u00a0: ne modifiez pas les cellules de test."
@@ -80,11 +81,12 @@ def require_plain(payload):
 
     Run on a whole hand-over before any check reads it, so that no check ever meets a NaN or an
     infinity where a JSON number stands (``plain`` writes non-finite floats as text), an integer of
-    thousands of digits, a string of megabytes or a nesting that would exhaust the stack. The tree is
+    thousands of digits, a string of megabytes (nor more text in all than a request line holds, should
+    the same string be given many times over) or a nesting that would exhaust the stack. The tree is
     walked without recursion, and a container is measured before its items are queued: the cost is
     bounded by MAX_NODES whatever the payload.
     """
-    stack, seen = [(payload, 0)], 0
+    stack, seen, chars = [(payload, 0)], 0, 0
     while stack:
         value, depth = stack.pop()
         seen += 1
@@ -98,8 +100,9 @@ def require_plain(payload):
                 malformed("a key that is no short string")
             stack.extend((item, depth + 1) for item in (value.values() if kind is dict else value))
         elif kind is str:
-            if len(value) > MAX_STRING_CHARS:
-                malformed("a string too long")
+            chars += len(value)
+            if len(value) > MAX_STRING_CHARS or chars > MAX_LINE_CHARS:
+                malformed("a string too long, or too much text")
         elif kind is int:
             if not -MAX_INT < value < MAX_INT:
                 malformed("an integer too large")

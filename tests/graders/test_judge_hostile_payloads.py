@@ -10,7 +10,11 @@ import inspect
 import io
 import json
 import math
+import queue
+import subprocess
 import sys
+import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -25,7 +29,6 @@ from torch import nn
 
 import handover.cnn_bases
 import handover.tp_convolution
-from course.grading.judge import Judge
 from graders import bounds, cnn_bases, tp_convolution
 from graders.judge import MALFORMED, NOT_HANDED_OVER, UNREADABLE, UnknownTest, serve, verdict
 from grading_helpers import FRENCH
@@ -176,6 +179,7 @@ OUT_OF_BOUNDS = {
     "lists 10000 deep": nested(10_000, lambda v: [v]),
     "objects 10000 deep": nested(10_000, lambda v: {"kind": "list", "items": [v]}),
     "too many values": [0] * bounds.MAX_NODES,
+    "the same long text many times": ["x" * bounds.MAX_STRING_CHARS] * 5,
     "a key that is no text": {1: "x"},
     "a tuple": ("no", "JSON"),
     "bytes": b"\x00",
@@ -408,28 +412,54 @@ def test_does_the_served_judge_answer_every_line_and_go_on():
     assert answers[-1] == {"test": "test_conv1d", "passed": True, "message": ""}
 
 
+class Served:
+    """``python -m graders.judge ASSIGNMENT`` in the course root, as grading starts it; every answer awaited
+    with a timeout (a judge that hangs fails the test, never blocks it)."""
+
+    def __init__(self, assignment):
+        self.stderr = tempfile.TemporaryFile()
+        self.process = subprocess.Popen([sys.executable, "-m", "graders.judge", assignment], cwd=ROOT,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr)
+        self.answers = queue.Queue()
+        threading.Thread(target=lambda: [self.answers.put(line) for line in self.process.stdout], daemon=True).start()
+        assert json.loads(self.answers.get(timeout=120)) == {"ready": True}
+
+    def ask(self, line, timeout=10 * SECONDS):
+        """The answer to one line (text, or bytes as they are), and how long it took."""
+        start = time.perf_counter()
+        self.process.stdin.write((line.encode() if isinstance(line, str) else line) + b"\n")
+        self.process.stdin.flush()
+        answer = json.loads(self.answers.get(timeout=timeout))
+        return answer, time.perf_counter() - start
+
+    def peak_memory(self):
+        """The most memory the process ever held, in bytes (Linux)."""
+        status = Path(f"/proc/{self.process.pid}/status").read_text()
+        return int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM"))) * 1024
+
+    def close(self):
+        self.process.stdin.close()
+        self.process.wait(timeout=30)
+        self.stderr.close()
+
+
 def test_does_the_judge_process_survive_garbage_between_real_requests():
-    """The real judge process, as grading starts it: garbage lines between real requests, each answered
-    in time; the process is still alive afterwards and its verdicts still right."""
-    judge = Judge(sys.executable, ROOT, "cnn_bases").launch().ready()
+    """The real judge process: garbage lines between real requests, each answered in time and bounded memory;
+    the process is still alive afterwards and its verdicts still right."""
+    judge = Served("cnn_bases")
     try:
-        right = right_conv1d_payload()
-        wrong = replaced(right, ("values", "results", 0), {"kind": "int", "value": 3})
-        assert judge.verdict("test_conv1d", right) == (True, "")
-        for name, line in GARBAGE.items():
-            start = time.perf_counter()
-            judge.process.stdin.write(line + "\n")
-            judge.process.stdin.flush()
-            answer = json.loads(judge.process.stdout.readline())
-            assert time.perf_counter() - start < 10 * SECONDS, name
-            assert answer["passed"] is False and FRENCH.search(answer["message"]), name
-            assert judge.verdict("test_conv1d", right) == (True, ""), f"after {name}"
-            assert judge.verdict("test_conv1d", wrong)[0] is False
-        judge.process.stdin.flush()
-        judge.process.stdin.buffer.write(b'{"test": "test_conv1d", "handover": "\xff\xfe"}\n')
-        judge.process.stdin.buffer.flush()
-        assert json.loads(judge.process.stdout.readline())["passed"] is False
-        assert judge.verdict("test_conv1d", right) == (True, "")
+        right = request("test_conv1d", right_conv1d_payload())
+        wrong = request("test_conv1d", replaced(right_conv1d_payload(), ("values", "results", 0), {"kind": "int", "value": 3}))
+        assert judge.ask(right)[0] == {"test": "test_conv1d", "passed": True, "message": ""}
+        memory = judge.peak_memory() if sys.platform == "linux" else None
+        for name, line in [*GARBAGE.items(), ("bytes that are no UTF-8", b'{"test": "test_conv1d", "handover": "\xff\xfe"}')]:
+            answer, seconds = judge.ask(line)
+            assert seconds < 5 * SECONDS, name
+            assert answer["passed"] is False and FRENCH.search(answer["message"]) and "error" not in answer, name
+            assert judge.ask(right)[0]["passed"] is True, f"after {name}"
+            assert judge.ask(wrong)[0]["passed"] is False, f"after {name}"
+        if memory is not None:
+            assert judge.peak_memory() - memory < 256 * 2**20  # a 50 MB line is never held whole
         assert judge.process.poll() is None
     finally:
         judge.close()
