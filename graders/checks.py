@@ -42,7 +42,18 @@ class Malformed(GradingError):
 
 
 def fail(message):
-    raise GradingError(message)
+    raise GradingError(french(message))
+
+
+#: French typography: a no-break space before the high punctuation and inside guillemets.
+NO_BREAK = {" :": "\u00a0:", " ;": "\u00a0;", " ?": "\u00a0?", " !": "\u00a0!", "« ": "«\u00a0", " »": "\u00a0»"}
+
+
+def french(message):
+    """``message`` with French typography, so that no line of a message ever starts with its own colon."""
+    for plain_space, no_break in NO_BREAK.items():
+        message = message.replace(plain_space, no_break)
+    return message
 
 
 def malformed(reason):

@@ -59,6 +59,7 @@ def judged(assignment, test, payload):
         assert FRENCH.search(message), f"not French: {message!r}"
         assert len(message) < 2000
         message.encode("utf-8")  # written into the notebook as it is
+        assert not any(f" {mark}" in message for mark in ":;?!»"), f"French typography: {message!r}"
     return passed, message
 
 
