@@ -14,8 +14,8 @@ import numpy as np
 
 from handover import plain
 
-from .bounds import (MAX_ARRAY_ELEMENTS, MAX_DEPTH, MAX_DIMENSIONS, MAX_INT, MAX_LINE_CHARS, MAX_NODES, MAX_STRING_CHARS,
-                     QUOTED_CHARS)
+from .bounds import (MAX_ARRAY_ELEMENTS, MAX_DEPTH, MAX_DIMENSIONS, MAX_INT, MAX_LINE_CHARS, MAX_NODES,
+                     MAX_STRING_CHARS, QUOTED_CHARS)
 
 #: What a student reads when the hand-over is not what ``handover.plain`` writes (forged, or cut).
 MALFORMED = "La réponse n'a pas pu être lue par la correction\u00a0: ne modifiez pas les cellules de test."

@@ -108,9 +108,10 @@ def _request(line):
     """The request object of a line, or None for a line that is no JSON object within bounds.
 
     A line with more containers and commas than twice MAX_NODES is not parsed at all (each JSON
-    value costs memory once parsed, and ``require_plain`` would refuse so many anyway); json's RecursionError on a deep nesting and its ValueError on an
-    integer of more than 4300 digits are answers like any other. NaN and infinities are parsed, then
-    refused by ``require_plain`` in :func:`verdict`, so that the request keeps its test id.
+    value costs memory once parsed, and ``require_plain`` would refuse so many anyway). json's
+    RecursionError on a deep nesting and its ValueError on an integer of more than 4300 digits are
+    answers like any other. NaN and infinities are parsed, then refused by ``require_plain`` in
+    :func:`verdict`, so that the request keeps its test id.
     """
     if line is None or line.count("[") + line.count("{") + line.count(",") > 2 * MAX_NODES:
         return None

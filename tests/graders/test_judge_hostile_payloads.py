@@ -6,6 +6,7 @@ wrong answer, so every part of it is read), then that hand-over with hostile val
 each of its parts; then random JSON trees; then the judge process itself gets lines that are no
 request at all, between real ones.
 """
+import importlib
 import inspect
 import io
 import json
@@ -28,9 +29,8 @@ from hypothesis import strategies as st
 from torch import nn
 
 import handover.cnn_bases
-import handover.tp_convolution
 from graders import bounds, cnn_bases, tp_convolution
-from graders.judge import MALFORMED, NOT_HANDED_OVER, UNREADABLE, UnknownTest, serve, verdict
+from graders.judge import MALFORMED, NOT_HANDED_OVER, UNREADABLE, UnknownTest, answer, serve, verdict
 from grading_helpers import FRENCH
 from handover import plain
 
@@ -127,10 +127,11 @@ def wrong_payload(assignment, test):
     """What ``handover`` publishes for the wrong answer of ``test`` in WRONG, through JSON (made once, shared:
     never changed in place, see :func:`replaced`)."""
     if test not in _payloads:
-        collect = getattr(sys.modules[f"handover.{assignment}"], TESTS[assignment][test].__name__[len("check_"):])
+        kernel_side = importlib.import_module(f"handover.{assignment}")
+        collect = getattr(kernel_side, TESTS[assignment][test].__name__.removeprefix("check_"))
         published = []
         with pytest.MonkeyPatch.context() as patch:
-            patch.setattr(sys.modules[f"handover.{assignment}"], "publish",
+            patch.setattr(kernel_side, "publish",
                           lambda check, values: published.append({"check": check, "values": values, "evidence": []}))
             torch.manual_seed(0)
             collect(*WRONG[test]())
@@ -367,6 +368,22 @@ def test_does_any_json_get_a_verdict_in_time(assignment, test, data):
     judged(assignment, test, replaced(payload, path, data.draw(json_trees())))
 
 
+@settings(max_examples=200, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(line=st.text(max_size=200) | st.builds(json.dumps, json_trees()) | st.builds(
+    lambda test, handover: json.dumps({"test": test, "handover": handover}),
+    st.sampled_from(list(cnn_bases.TESTS)) | st.text(max_size=5) | st.integers(), json_trees()))
+def test_does_any_line_get_an_answer(line):
+    """One answer to any line, as serve writes it: a verdict (only an unknown test id is the instructor's error)."""
+    reply = answer("cnn_bases", line)
+    json.dumps(reply)
+    if "error" in reply:
+        assert set(reply) == {"test", "error"} and reply["test"] not in cnn_bases.TESTS
+    else:
+        assert set(reply) == {"test", "passed", "message"}
+    assert reply.get("passed") in (False, True, None)
+
+
 # --- the judge process -----------------------------------------------------------------------------------
 
 def request(test, handover):
@@ -450,10 +467,12 @@ def test_does_the_judge_process_survive_garbage_between_real_requests():
     judge = Served("cnn_bases")
     try:
         right = request("test_conv1d", right_conv1d_payload())
-        wrong = request("test_conv1d", replaced(right_conv1d_payload(), ("values", "results", 0), {"kind": "int", "value": 3}))
+        three = {"kind": "int", "value": 3}
+        wrong = request("test_conv1d", replaced(right_conv1d_payload(), ("values", "results", 0), three))
         assert judge.ask(right)[0] == {"test": "test_conv1d", "passed": True, "message": ""}
         memory = judge.peak_memory() if sys.platform == "linux" else None
-        for name, line in [*GARBAGE.items(), ("bytes that are no UTF-8", b'{"test": "test_conv1d", "handover": "\xff\xfe"}')]:
+        no_text = b'{"test": "test_conv1d", "handover": "\xff\xfe"}'
+        for name, line in [*GARBAGE.items(), ("bytes that are no UTF-8", no_text)]:
             answer, seconds = judge.ask(line)
             assert seconds < 5 * SECONDS, name
             assert answer["passed"] is False and FRENCH.search(answer["message"]) and "error" not in answer, name
