@@ -17,7 +17,8 @@ import numpy as np
 from handover import cnn_bases as cases
 from handover.cnn_bases import digits_split  # noqa: F401 (the rule is shared with the kernel side)
 
-from .checks import INTEGERS, FLOATS, Array, as_array, as_int, check, fail, kind_of, read_array, type_name
+from .checks import (INTEGERS, FLOATS, Array, as_array, as_int, check, dimensions, fail, items_of, kind_of, length_of,
+                     malformed, read_array, said, type_name)
 
 
 # --- what the student's functions gave ---------------------------------------------------
@@ -26,23 +27,23 @@ def _result(result, call):
     """The value a student's function returned; a French message if it raised or is no function."""
     kind = kind_of(result)
     if kind == "not_callable":
-        fail(f"`{call.split('(')[0]}` doit être une fonction, pas un objet de type {type_name(result['value'])}.")
+        fail(f"`{call.split('(')[0]}` doit être une fonction, pas un objet de type {type_name(result.get('value'))}.")
     if kind == "raised":
         if result.get("type") == "NotImplementedError":
             fail(f"`{call}` lève NotImplementedError : la fonction n'est pas encore écrite.")
-        fail(f"`{call}` lève une erreur : {result.get('type')} : {result.get('message')}")
+        fail(f"`{call}` lève une erreur : {said(result.get('type'))} : {said(result.get('message'))}")
     return result
 
 
 def _list_values(value):
     """Nested lists or tuples of numbers as a float64 array (ValueError otherwise)."""
     if kind_of(value) in INTEGERS + FLOATS:
-        number = value["value"]
+        number = value.get("value")
         if isinstance(number, bool) or not isinstance(number, (int, float)):
             raise ValueError("not a number")
         return np.float64(number)
-    if kind_of(value) in ("list", "tuple") and value.get("length") == len(value["items"]):
-        return np.array([_list_values(v) for v in value["items"]], dtype=np.float64)
+    if kind_of(value) in ("list", "tuple") and length_of(value) == len(items_of(value)):
+        return np.array([_list_values(v) for v in items_of(value)], dtype=np.float64)
     raise ValueError("not a list of numbers")
 
 
@@ -354,10 +355,13 @@ def _built_model(values, name):
         fail("`LeNet5` doit être une classe qui hérite de nn.Module : `class LeNet5(nn.Module): ...`.")
     built = values.get("built")
     if kind_of(built) == "raised":
-        fail(f"`LeNet5()` lève une erreur : {built.get('type')} : {built.get('message')}")
+        fail(f"`LeNet5()` lève une erreur : {said(built.get('type'))} : {said(built.get('message'))}")
     if kind_of(built) != "module":
         fail("`LeNet5()` doit construire un modèle torch (nn.Module).")
-    return [tuple(int(n) for n in shape) for shape in built["parameters"]]
+    parameters = built.get("parameters")
+    if type(parameters) is not list:
+        malformed("a model without the shapes of its parameters")
+    return [dimensions(shape) for shape in parameters]
 
 
 def _require_lenet_parameters(shapes, name):
@@ -391,7 +395,7 @@ def _require_lenet_parameters(shapes, name):
 def _output(values, call):
     output = values.get("output")
     if kind_of(output) == "raised":
-        fail(f"`{call}` lève une erreur : {output.get('type')} : {output.get('message')}. "
+        fail(f"`{call}` lève une erreur : {said(output.get('type'))} : {said(output.get('message'))}. "
              "Suivez la forme du tenseur couche après couche (print(x.shape) dans forward).")
     if kind_of(output) != "tensor":
         fail(f"`{call}` doit renvoyer un tenseur torch, pas un objet de type {type_name(output)}.")
@@ -490,7 +494,9 @@ def check_training(model, parameters=(), output=None):
     if kind_of(model) != "module":
         fail(f"`trained_lenet` doit être un modèle torch, pas un objet de type {type_name(model)}.")
     if model.get("class") != "LeNet5":
-        fail(f"`trained_lenet` doit être une instance de votre classe LeNet5, pas de {str(model.get('class'))[:80]}.")
+        fail(f"`trained_lenet` doit être une instance de votre classe LeNet5, pas de {said(model.get('class'), 80)}.")
+    if type(parameters) not in (list, tuple):
+        malformed("parameters that are no list")
     arrays = [read_array(p) for p in parameters]
     if any(a is None or a.values is None for a in arrays):
         _require_lenet_parameters([a.shape for a in arrays if a is not None], "trained_lenet")

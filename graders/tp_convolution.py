@@ -13,8 +13,8 @@ import numpy as np
 from handover import tp_convolution as collected
 
 from . import references
-from .checks import (Reference, as_array, as_float, as_int, as_shape, check, fail, is_close, kind_of, read_array,
-                     type_name)
+from .checks import (Reference, as_array, as_float, as_int, as_shape, check, fail, integer, is_close, items_of, kind_of,
+                     length_of, malformed, read_array, said, type_name)
 
 
 PREWITT_HORIZONTAL = np.array([[-1, 0, 1], [-1, 0, 1], [-1, 0, 1]], dtype=np.float64)
@@ -161,9 +161,11 @@ def _reference_logits():
 def check_eval_mode(vgg, probs, predicted_class):
     if kind_of(vgg) != "module":
         fail("`vgg` n'est plus un modèle torch : ne le remplacez pas.")
-    if int(vgg["training_count"]):
-        first = str((vgg.get("training") or ["vgg"])[0])[:80]
-        fail(f"`vgg` est encore en mode entraînement ({int(vgg['training_count'])} modules, dont {first}) : "
+    training_count = integer(vgg.get("training_count"))
+    if training_count:
+        training = vgg.get("training")
+        first = said(training[0], 80) if type(training) is list and training else "vgg"
+        fail(f"`vgg` est encore en mode entraînement ({training_count} modules, dont {first}) : "
              "le dropout rend alors les prédictions aléatoires.")
     logits = _reference_logits()
     expected = np.exp(logits - logits.max(axis=1, keepdims=True))
@@ -184,12 +186,15 @@ def check_eval_mode(vgg, probs, predicted_class):
 def _as_feature_maps(feature_maps):
     if kind_of(feature_maps) not in ("list", "tuple"):
         fail(f"`feature_maps` doit être une liste de tenseurs, pas un objet de type {type_name(feature_maps)}.")
-    count = int(feature_maps.get("length", len(feature_maps["items"])))
+    count = length_of(feature_maps)
     if count != len(HOOKED_LAYERS):
         fail(f"`feature_maps` doit contenir {len(HOOKED_LAYERS)} tenseurs (un par couche observée, "
              f"un seul passage dans le réseau) ; il en contient {count}. Retirez les hooks après usage "
              "et ne relancez pas le modèle plusieurs fois.")
-    return feature_maps["items"]
+    items = items_of(feature_maps)
+    if len(items) != count:  # handover cuts lists far beyond 4 items: fewer is a forgery, not a wrong answer
+        malformed("fewer feature maps than the list held")
+    return items
 
 
 def _hooked_outputs(vgg, x):
@@ -275,29 +280,49 @@ def _check_one_figure(figure, channels, height, width, n_maps, n_cols):
     call = f"plot_feature_maps(fmap de forme {(1, channels, height, width)}, n_maps={n_maps}, n_cols={n_cols})"
     kind = kind_of(figure)
     if kind == "raised":
-        fail(f"{call} lève une erreur : {figure.get('type')} : {figure.get('message')}")
+        fail(f"{call} lève une erreur : {said(figure.get('type'))} : {said(figure.get('message'))}")
     if kind != "figure":
         fail(f"{call} doit renvoyer une figure matplotlib (Figure), pas un objet de type {type_name(figure)}.")
     expected_count = min(n_maps, channels)
-    if int(figure["count"]) != expected_count:
-        fail(f"{call} affiche {int(figure['count'])} images au lieu de {expected_count}.")
+    count = integer(figure.get("count"))
+    if count != expected_count:
+        fail(f"{call} affiche {count} images au lieu de {expected_count}.")
     fmap = collected.probe_maps(channels, height, width, seed=channels)
-    for i, ax in enumerate(figure["axes"]):
-        image = read_array(ax["image"])
+    for i, ax in enumerate(_axes(figure, count)):
+        image = read_array(ax.get("image"))
         if image is None or image.values is None or image.shape != fmap.shape[2:] \
                 or not is_close(_rescaled(image.values), _rescaled(fmap[0, i])):
             fail(f"{call} : l'image n° {i} n'est pas le canal {i} de fmap (ordre, canal ou dimensions).")
-        place = ax.get("place")
-        if place is None or int(place[0]) != n_cols:
+        place = _place(ax.get("place"))
+        if place is None or place[0] != n_cols:
             fail(f"{call} : les images doivent être rangées sur {n_cols} colonnes.")
-        if (int(place[1]), int(place[2])) != divmod(i, n_cols):
+        if place[1:] != divmod(i, n_cols):
             fail(f"{call} : l'image n° {i} n'est pas à sa place (ligne {i // n_cols}, colonne {i % n_cols}).")
+
+
+def _axes(figure, count):
+    """The axes of a handed-over figure: one per image it shows (``handover`` keeps the first 64)."""
+    axes = figure.get("axes")
+    if type(axes) is not list or len(axes) != min(count, 64) or any(type(ax) is not dict for ax in axes):
+        malformed("a figure whose axes are not one per image")
+    return axes
+
+
+def _place(place):
+    """(columns, row, column) of an image in the figure's grid, None when it is in no grid."""
+    if place is None:
+        return None
+    if type(place) is not list or len(place) != 3:
+        malformed("a place in a grid that is no (columns, row, column)")
+    return tuple(integer(n) for n in place)
 
 
 @check
 def check_plot_feature_maps(figures=None, function=None):
     if figures is None:
         fail("`plot_feature_maps` doit être une fonction.")
+    if type(figures) is not list:
+        malformed("figures that are no list")
     if len(figures) != len(collected.PLOT_CASES):
         fail("`plot_feature_maps` n'a pas pu être essayée sur toutes les cartes de test.")
     for figure, case in zip(figures, collected.PLOT_CASES):
