@@ -81,6 +81,13 @@ def bounds_of(config=None):
     return HandinBounds(config=config).bounds() if config is not None else Bounds()
 
 
+def ignored_names(config=None):
+    """``CourseDirectory.ignore`` as configured: names nbgrader never copies (so never reported either)."""
+    from nbgrader.coursedir import CourseDirectory
+
+    return list(CourseDirectory(config=config).ignore) if config is not None else []
+
+
 @dataclass(frozen=True)
 class Dropped:
     """One entry not copied: its path in the submission, its kind, why (never where a link points)."""
@@ -312,6 +319,12 @@ def read_manifest(submission):
                     for item in json.load(stream)]
     except (OSError, ValueError, TypeError, KeyError):
         return []
+
+
+def is_submission_folder(folder, assignment):
+    """Is ``folder`` laid out as nbgrader lays a hand-in out (``<...>/<student>/<assignment>``)? A notebook
+    converted on its own has its folder in nbgrader's resources too, but that folder was not handed in."""
+    return bool(folder and assignment) and os.path.basename(os.path.abspath(os.fspath(folder))) == assignment
 
 
 def dropped_from(submission, bounds=None, ignore=()):
