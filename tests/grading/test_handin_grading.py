@@ -22,12 +22,15 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 from course import pipeline
 from course.grading import handin, incidents
 
-from .test_handin import NBSP, entries, plant, unix_socket
+from course.grading.runner import grade_class
+
+from .test_handin import NBSP, deadline, entries, plant
 
 pytestmark = pytest.mark.slow
 
 ASSIGNMENT = "mini"
-BOUNDS = {"HANDIN_MAX_FILES": "20", "HANDIN_MAX_FILE_BYTES": "2**20", "HANDIN_MAX_TOTAL_BYTES": "2 * 2**20"}
+#: Tighter bounds (course_config.HANDIN_*), for nbgrader's commands and for `course grade` in this process.
+BOUNDS = {"max_files": 20, "max_file_bytes": 2**20, "max_total_bytes": 2 * 2**20}
 SNOOP = """
 import os
 seen = {}
@@ -96,11 +99,9 @@ def hostile_folder(folder, release, root):
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     root = pipeline.copy_course(tmp_path_factory.mktemp("course"))
-    config = (root / "course_config.py").read_text()
-    for name, value in BOUNDS.items():
-        start = config.index(f"\n{name} = ") + 1
-        config = config[:start] + f"{name} = {value}" + config[config.index("\n", start):]
-    (root / "course_config.py").write_text(config)
+    with open(root / "nbgrader_config.py", "a") as config:
+        config.writelines(f"get_config().HandinBounds.{name} = {value}  # noqa: F821\n"
+                          for name, value in BOUNDS.items())
     (root / "source" / ASSIGNMENT).mkdir()
     nbformat.write(source_notebook(), root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
     release = nbformat.read(pipeline.generate_release(root, ASSIGNMENT) / f"{ASSIGNMENT}.ipynb", as_version=4)
@@ -180,6 +181,29 @@ def test_does_the_feedback_say_in_french_which_files_were_not_graded(graded):
     graded_notebook = nbformat.read(root / "autograded" / "linked_notebook" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb",
                                     as_version=4)
     assert incidents.of(graded_notebook)[0].kind == "unreadable"
+
+
+@pytest.fixture(scope="module")
+def class_graded(graded):
+    """The same class graded again by `course grade` (workers, one writer)."""
+    root, _, _ = graded
+    with deadline(900):
+        outcomes = grade_class(root, ASSIGNMENT, jobs=1, progress=False, log=lambda *a: None)
+    return root, {o.student: o for o in outcomes}
+
+
+def test_does_course_grade_copy_regular_files_only_too(class_graded):
+    root, outcomes = class_graded
+    assert outcomes["hostile"].points == 3 and outcomes["linked_notebook"].points == 0
+    assert "dropped_files" in outcomes["hostile"].reason and "unreadable" in outcomes["linked_notebook"].reason
+    for student in ("hostile", "linked_notebook"):
+        folder = root / "autograded" / student / ASSIGNMENT
+        assert set(entries(folder).values()) <= {"file", "directory"}, entries(folder)
+        for secret in SECRETS:
+            assert secret not in _bytes(folder), (student, secret)
+    with open(root / "reports" / f"{ASSIGNMENT}-integrity.csv", encoding="utf-8") as stream:
+        rows = list(csv.DictReader(stream))
+    assert ("hostile", "special_files", "file gradebook.db") in {(r["student"], r["flag"], r["where"]) for r in rows}
 
 
 def test_is_the_submitted_folder_left_as_it_was_handed_in(graded):
