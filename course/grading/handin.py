@@ -39,6 +39,8 @@ from traitlets.config import Configurable
 
 #: Most entries one survey looks at (a folder with more is cut there, and says so).
 MAX_ENTRIES = 20000
+#: The path of the entry that stands for the ones never looked at (beyond MAX_ENTRIES).
+CUT = "…"
 #: Deepest folder looked into.
 MAX_DEPTH = 32
 #: Why an entry was left out.
@@ -174,6 +176,7 @@ def survey(folder, bounds=None, ignore=()):
                 seen += 1
                 if seen > MAX_ENTRIES:
                     result.cut = True
+                    result.dropped.append(Dropped(CUT, "other", TOO_MANY))
                     return result
                 if _ignored(name, ignore):
                     continue
@@ -280,8 +283,6 @@ def copy_regular_files(source, destination, bounds=None, ignore=(), notebooks=Tr
                 log.debug("Copied %s -> %s", path, target)
     finally:
         os.close(root)
-    if found.cut:
-        dropped.append(Dropped(f"(more than {MAX_ENTRIES} entries)", "other", TOO_MANY))
     if log:
         for item in dropped[:LOGGED]:
             log.warning("Not copied from %s: %s (%s, %s); only regular files within the hand-in bounds are "

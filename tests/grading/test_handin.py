@@ -126,6 +126,15 @@ def test_are_files_beyond_the_bounds_dropped_in_name_order(tmp_path):
                                          "data/d.txt": "file"}
 
 
+def test_does_a_folder_with_too_many_entries_stop_the_look(tmp_path, monkeypatch):
+    monkeypatch.setattr(handin, "MAX_ENTRIES", 5)
+    for index in range(8):
+        (tmp_path / f"f{index}.txt").write_text("x")
+    found = handin.survey(tmp_path, BOUNDS)
+    assert found.cut and len(found.files) == 3
+    assert found.dropped[-1] == handin.Dropped(handin.CUT, "other", handin.TOO_MANY)
+
+
 def test_is_a_file_swapped_for_a_link_after_the_look_refused(tmp_path):
     source = tmp_path / "submitted"
     source.mkdir()
