@@ -110,7 +110,7 @@ def read_notebook(path, max_bytes=None):
                        f"Le fichier « {name} » est beaucoup trop volumineux ({status.st_size / 2**20:.0f} Mo) "
                        "pour être un notebook rendu normalement (des sorties énormes y sont sans doute enregistrées).")
     try:
-        # O_NOFOLLOW | O_NONBLOCK: swapped for a link or a FIFO since the look above, it is refused, never waited on
+        # O_NOFOLLOW | O_NONBLOCK: swapped for a link or a FIFO since the look above, it is refused, not waited on
         descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
         with open(descriptor, "rb") as stream:
             if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
@@ -120,8 +120,8 @@ def read_notebook(path, max_bytes=None):
         return Reading(None, f"cannot read the file ({type(error).__name__})",
                        f"Le fichier « {name} » n'a pas pu être lu.")
     if max_bytes and len(raw) > max_bytes:
-        return Reading(None, f"file too large (more than {max_bytes} bytes)",
-                       f"Le fichier « {name} » est beaucoup trop volumineux pour être un notebook rendu normalement.")
+        return Reading(None, f"file too large (more than {max_bytes} bytes)", f"Le fichier « {name} » est "
+                       "beaucoup trop volumineux pour être un notebook rendu normalement.")
     if not raw.strip():
         return Reading(None, "empty file",
                        f"Le fichier « {name} » est vide : le notebook n'a sans doute pas été enregistré avant "

@@ -15,7 +15,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import nbformat
-import pytest
 from nbformat.v4 import new_notebook
 
 import course_config

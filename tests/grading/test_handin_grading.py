@@ -20,7 +20,7 @@ import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
 from course import pipeline
-from course.grading import handin, incidents
+from course.grading import incidents
 
 from course.grading.runner import grade_class
 

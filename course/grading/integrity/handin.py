@@ -22,9 +22,11 @@ _REASONS = {handin.TOO_LARGE: "larger than the bound of one file", handin.TOO_MA
 def finding_of(item):
     kind = _KINDS.get(item.kind, item.kind)
     if item.reason == handin.SPECIAL:
-        return Finding(flags.SPECIAL_FILES, f"file {item.path}", short(f"{kind} {item.path}: dropped, never followed"))
+        return Finding(flags.SPECIAL_FILES, f"file {item.path}",
+                       short(f"{kind} {item.path}: dropped, never followed"))
     size = f", {item.size} bytes" if item.size else ""
-    return Finding(flags.HANDIN_BOUNDS, f"file {item.path}", short(f"{kind} {item.path}{size}: {_REASONS.get(item.reason, item.reason)}"))
+    why = _REASONS.get(item.reason, item.reason)
+    return Finding(flags.HANDIN_BOUNDS, f"file {item.path}", short(f"{kind} {item.path}{size}: {why}"))
 
 
 def scan_handin(folder, bounds=None, ignore=()):

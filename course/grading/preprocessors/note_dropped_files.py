@@ -44,8 +44,9 @@ def message(dropped, bounds):
     more = len(dropped) - LISTED
     if more > 0:
         named += f" et {more} autre{'s' if more > 1 else ''}"
-    return (f"Certains fichiers de votre rendu n'ont pas été pris en compte{NBSP}: {named}. Seuls les fichiers "
-            f"ordinaires sont corrigés (jamais les liens symboliques, tubes nommés ou périphériques), dans la limite "
+    return (f"Certains fichiers de votre rendu n'ont pas été pris en compte{NBSP}: {named}. Seuls les "
+            f"fichiers ordinaires sont corrigés (jamais les liens symboliques, tubes nommés ou périphériques), "
+            f"dans la limite "
             f"de {bounds.max_files} fichiers, de {_megabytes(bounds.max_file_bytes)} par fichier et de "
             f"{_megabytes(bounds.max_total_bytes)} en tout. Votre code a été exécuté sans eux.")
 
