@@ -36,6 +36,12 @@ PROCESS_LIMIT = 64                  # processes and threads' owners of one submi
 WORKDIR_LIMIT_BYTES = 512 * 2**20   # what it may write in its folder (never the instructor's disk)
 TMP_LIMIT_BYTES = 512 * 2**20       # what it may write in its private /tmp
 OUTPUT_LIMIT_BYTES = 2**20          # outputs kept per cell; the rest is dropped with a note
+#: Files handed in beside the notebook (collect, autograde and feedback copy only regular files: links,
+#: pipes and devices are never followed). What exceeds is dropped, with a note to the student and an
+#: entry in the integrity report; the release's own data (cat.jpg, 50 kB) is far below.
+HANDIN_MAX_FILES = 100              # files, in name order
+HANDIN_MAX_FILE_BYTES = 50 * 2**20  # one file
+HANDIN_MAX_TOTAL_BYTES = 200 * 2**20  # all of them (they must fit in WORKDIR_LIMIT_BYTES)
 #: "bwrap" isolates each submission's kernel (required on a shared machine),
 #: "none" runs it as the instructor (only for trusted notebooks).
 SANDBOX = "bwrap"
@@ -108,6 +114,12 @@ def configure_nbgrader(c, root=ROOT):
 
     c.Autograde.pre_convert_hook = BeforeEachSubmission()  # renamed notebooks
     c.Autograde.post_convert_hook = AfterEachSubmission(root)  # reports/<a>-integrity.csv and .html
+
+    # Regular files only, within bounds, from the exchange (collect) and into autograded/ and feedback/.
+    c.HandinBounds.max_files = HANDIN_MAX_FILES
+    c.HandinBounds.max_file_bytes = HANDIN_MAX_FILE_BYTES
+    c.HandinBounds.max_total_bytes = HANDIN_MAX_TOTAL_BYTES
+    c.ExchangeFactory.collect = "course.grading.exchange.SafeCollect"
 
     # Fault containment (course/grading): a broken submission costs only its own points.
     from course.grading.preprocessors import AUTOGRADE, SANITIZE

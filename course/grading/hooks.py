@@ -26,6 +26,11 @@ class AfterEachSubmission:
         self.root = root
 
     def __call__(self, assignment, student, notebooks):
+        import os
+
         from .integrity.report import update_report
 
-        update_report(self.root, assignment, {student})
+        # nbgrader passes its --student pattern ("*" for the whole class): the submission's own student is the
+        # folder above its notebooks (submitted/<student>/<assignment>/<notebook>.ipynb).
+        students = {os.path.basename(os.path.dirname(os.path.dirname(os.path.abspath(path)))) for path in notebooks}
+        update_report(self.root, assignment, students or {student})

@@ -14,7 +14,7 @@ METADATA_KEY = "course_grading"
 class Incident:
     #: A short stable name: "renamed", "unreadable", "duplicate_grade_id", "restored_test_cell",
     #: "unknown_kernelspec", "cell_timeout", "notebook_timeout", "output_capped", "kernel_died",
-    #: "memory_limit", "process_limit", "disk_limit".
+    #: "memory_limit", "process_limit", "disk_limit", "dropped_files".
     kind: str
     #: For the instructor, in English.
     detail: str

@@ -48,6 +48,7 @@ import glob
 import json
 import logging
 import os
+import stat
 from dataclasses import dataclass
 
 import nbformat
@@ -58,8 +59,11 @@ from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_raw_
 from nbgrader.preprocessors import ClearOutput
 from traitlets import Integer
 
+from .copy_guard import GuardsItsConverter
+from .handin import kind_of
 from .incidents import METADATA_KEY, record
 
+NBSP = "\u00a0"  # French typography: before « : ; ? ! » and inside « »
 #: The kernelspec of a placeholder when the gradebook knows none.
 DEFAULT_KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
@@ -87,24 +91,37 @@ def read_notebook(path, max_bytes=None):
     """Read ``path`` as a version 4 notebook, leniently (never raises for a bad file)."""
     name = os.path.basename(path)
     try:
-        status = os.stat(path)
+        status = os.lstat(path)  # never follows a link: a link to the solution is not the student's notebook
     except FileNotFoundError:
         return Reading(None, "file not found", f"Le fichier « {name} » est introuvable dans votre rendu.")
     except OSError as error:
         return Reading(None, f"cannot stat the file ({type(error).__name__})",
                        f"Le fichier « {name} » n'a pas pu être ouvert.")
-    if not os.path.isfile(path):
-        return Reading(None, "not a regular file", f"« {name} » n'est pas un fichier.")
+    if stat.S_ISLNK(status.st_mode):
+        return Reading(None, "a symbolic link (never followed: graded as not handed in)",
+                       f"«{NBSP}{name}{NBSP}» n'est pas un fichier mais un lien symbolique vers un autre "
+                       f"fichier{NBSP}: seuls les fichiers ordinaires sont corrigés, il n'a pas été suivi et votre "
+                       "notebook est considéré comme non rendu.")
+    if not stat.S_ISREG(status.st_mode):
+        return Reading(None, f"not a regular file ({kind_of(status.st_mode)})",
+                       f"« {name} » n'est pas un fichier.")
     if max_bytes and status.st_size > max_bytes:
         return Reading(None, f"file too large ({status.st_size} bytes, limit {max_bytes})",
                        f"Le fichier « {name} » est beaucoup trop volumineux ({status.st_size / 2**20:.0f} Mo) "
                        "pour être un notebook rendu normalement (des sorties énormes y sont sans doute enregistrées).")
     try:
-        with open(path, "rb") as stream:
-            raw = stream.read()
+        # O_NOFOLLOW | O_NONBLOCK: swapped for a link or a FIFO since the look above, it is refused, not waited on
+        descriptor = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
+        with open(descriptor, "rb") as stream:
+            if not stat.S_ISREG(os.fstat(stream.fileno()).st_mode):
+                raise OSError("not a regular file")
+            raw = stream.read(max_bytes + 1) if max_bytes else stream.read()
     except OSError as error:
         return Reading(None, f"cannot read the file ({type(error).__name__})",
                        f"Le fichier « {name} » n'a pas pu être lu.")
+    if max_bytes and len(raw) > max_bytes:
+        return Reading(None, f"file too large (more than {max_bytes} bytes)", f"Le fichier « {name} » est "
+                       "beaucoup trop volumineux pour être un notebook rendu normalement.")
     if not raw.strip():
         return Reading(None, "empty file",
                        f"Le fichier « {name} » est vide : le notebook n'a sans doute pas été enregistré avant "
@@ -267,8 +284,11 @@ def forget_grading_notes(notebook):
         cell.metadata.pop(METADATA_KEY, None)
 
 
-class LenientNotebookExporter(NotebookExporter):
-    """nbconvert's NotebookExporter that turns an unreadable or renamed submission into a gradable notebook."""
+class LenientNotebookExporter(GuardsItsConverter, NotebookExporter):
+    """nbconvert's NotebookExporter that turns an unreadable or renamed submission into a gradable notebook.
+
+    Its converter copies the files handed in as regular files only (see course/grading/copy_guard.py).
+    """
 
     max_bytes = Integer(
         512 * 2**20,

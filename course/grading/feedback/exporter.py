@@ -11,6 +11,8 @@ from pathlib import Path
 
 from nbconvert.exporters import HTMLExporter
 
+from ..copy_guard import GuardsItsConverter
+
 #: The folder holding the French template, and its name.
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TEMPLATE_NAME = "feedback_fr"
@@ -23,6 +25,6 @@ def nbgrader_templates():
     return Path(nbgrader.__file__).resolve().parent / "server_extensions" / "formgrader" / "templates"
 
 
-class FeedbackExporter(HTMLExporter):
+class FeedbackExporter(GuardsItsConverter, HTMLExporter):
     """HTMLExporter for GenerateFeedback: configure it as ``c.FeedbackExporter`` (see configure_feedback)."""
 

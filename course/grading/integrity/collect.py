@@ -15,6 +15,7 @@ a scan that raises is logged and the notebook goes on unflagged.
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool
 
+from ..handin import bounds_of, ignored_names
 from ..preprocessors.canonical import source_cells
 from .evidence import record, scan_notebook
 
@@ -37,7 +38,8 @@ class CollectIntegrityEvidence(NbGraderPreprocessor):
         try:
             known = self._known_sources(resources)
             findings = scan_notebook(nb, folder if self.scan_files else None, assignment,
-                                     notebook_name=notebook, known_sources=known)
+                                     notebook_name=notebook, known_sources=known,
+                                     bounds=bounds_of(self.config), ignore=ignored_names(self.config))
         except Exception:  # the report is a help for the instructor: it must never cost a grade
             self.log.exception("Integrity scan of %s failed: notebook not flagged", notebook)
             return nb, resources

@@ -18,7 +18,9 @@ from dataclasses import asdict
 from nbgrader import utils
 
 from ..incidents import METADATA_KEY
+from ..handin import is_submission_folder
 from .files import scan_folder
+from .handin import scan_handin
 from .finding import Finding
 from .static import notebook_context, scan_code
 
@@ -52,11 +54,12 @@ def student_cells(nb, known_sources=None):
         yield index, cell
 
 
-def scan_notebook(nb, folder, assignment, notebook_name=None, known_sources=None):
+def scan_notebook(nb, folder, assignment, notebook_name=None, known_sources=None, bounds=None, ignore=()):
     """The findings of one submission: its student cells, then the files beside it.
 
     ``folder`` is the submission's folder (None: files not scanned);
-    ``notebook_name`` the notebook's name in it (default: ``assignment``).
+    ``notebook_name`` the notebook's name in it (default: ``assignment``);
+    ``bounds`` and ``ignore`` those of the copy step (``course.grading.handin``).
     """
     code = [cell.source for cell in nb.cells if cell.get("cell_type") == "code"]
     context = notebook_context(code)  # the given cells' imports are what the student cells use
@@ -65,6 +68,8 @@ def scan_notebook(nb, folder, assignment, notebook_name=None, known_sources=None
         findings.extend(scan_code(cell.source, cell_label(index, cell), context))
     if folder:
         findings.extend(scan_folder(folder, notebook_name or assignment))
+        if is_submission_folder(folder, assignment):
+            findings.extend(scan_handin(folder, bounds, ignore))
     return findings
 
 

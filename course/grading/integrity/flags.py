@@ -19,6 +19,8 @@ DYNAMIC_CODE = "dynamic_code"
 KILLS_KERNEL = "kills_kernel"
 FORGED_HANDOVER = "forged_handover"
 KERNEL_HOOKS = "kernel_hooks"
+SPECIAL_FILES = "special_files"
+HANDIN_BOUNDS = "handin_bounds"
 
 #: flag -> one line of English for the instructor, in report order.
 DESCRIPTIONS = {
@@ -45,6 +47,10 @@ DESCRIPTIONS = {
     KERNEL_HOOKS: "Leaves code that IPython runs around every later cell, the test cells included "
                   "(events such as post_run_cell, input transformers, a replaced display hook), "
                   "as the kernel itself reported when it handed values over.",
+    SPECIAL_FILES: "Hands in entries that are not regular files (symbolic links, named pipes, sockets, devices): "
+                   "never followed, opened or copied; dropped before grading.",
+    HANDIN_BOUNDS: "Hands in more files, or larger ones, than the hand-in bounds allow (course_config.HANDIN_*): "
+                   "the excess was dropped before grading.",
 }
 
 FLAGS = tuple(DESCRIPTIONS)

@@ -7,6 +7,7 @@ with the course's classes substituted or added (``course_config`` sets them):
 sanitize (submitted -> autograded copy):
     ClearOutput, NormalizeCellMetadata (instead of DeduplicateIds),
     ReportKernelspec (instead of OverwriteKernelspec), OverwriteCells, RestoreTestCells (added),
+    NoteDroppedFiles (added: files handed in that were not graded),
     CollectIntegrityEvidence (added: for the integrity report, never a grade),
     CheckCellMetadata
 autograde (execution and scores):
@@ -24,6 +25,7 @@ from .contained_execute import ContainedExecute
 from .judge_handovers import JudgeHandovers
 from .normalize_cell_metadata import NormalizeCellMetadata
 from .note_disk_limit import NoteDiskLimit
+from .note_dropped_files import NoteDroppedFiles
 from .report_kernelspec import ReportKernelspec
 from .restore_test_cells import RestoreTestCells
 
@@ -33,6 +35,7 @@ SANITIZE = [
     ReportKernelspec,
     OverwriteCells,
     RestoreTestCells,
+    NoteDroppedFiles,
     CollectIntegrityEvidence,
     CheckCellMetadata,
 ]
@@ -50,6 +53,7 @@ AUTOGRADE = [
     CheckCellMetadata,
 ]
 
-__all__ = ["AnnounceIncidents", "ContainedExecute", "JudgeHandovers", "NormalizeCellMetadata", "NoteDiskLimit", "ReportKernelspec",
+__all__ = ["AnnounceIncidents", "ContainedExecute", "JudgeHandovers", "NormalizeCellMetadata", "NoteDiskLimit", "NoteDroppedFiles",
+           "ReportKernelspec",
            "RestoreTestCells",
            "SANITIZE", "AUTOGRADE"]

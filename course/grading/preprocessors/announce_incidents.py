@@ -5,6 +5,8 @@ French message each. This preprocessor (just before SaveAutoGrades) inserts
 one markdown cell at the very top listing them, so the feedback opens with
 them. The cell has no nbgrader metadata: it changes no score.
 """
+import re
+
 from nbformat.v4 import new_markdown_cell
 from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
@@ -31,7 +33,8 @@ class AnnounceIncidents(NbGraderPreprocessor):
         nb.cells = [cell for cell in nb.cells if cell not in previous]
         messages = []
         for incident in incidents.of(nb):
-            message = " ".join(incident.message.split())
+            # ASCII whitespace only: the non-breaking spaces of French typography stay
+            message = re.sub(r"[ \t\r\n]+", " ", incident.message).strip()
             if message and message not in messages:
                 messages.append(message)
         if messages:
