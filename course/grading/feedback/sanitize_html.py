@@ -20,7 +20,8 @@ ammonia):
   attachments are all judged as the browser would see them), and the result
   is put back as one raw HTML block, on one line (newlines become ``&#10;``),
   which the template's ``markdown2html`` passes through unchanged;
-- raw cells (the templates write them into the page as they are): sanitized;
+- raw cells: sanitized (nbconvert 7's templates pass them through bleach, older ones
+  write them into the page as they are);
 - ``text/html``: sanitized (pandas tables, formatting and images in ``data:``
   URLs stay), with a French note where a script was taken out;
 - ``image/svg+xml``: shown as ``<img src="data:image/svg+xml;base64,…">``: an
@@ -121,8 +122,8 @@ class SanitizeStudentHTML(FeedbackPreprocessor):
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type == "markdown":
             cell.source = self.markdown(text(cell.source), cell.get("attachments"), resources)
-        elif cell.cell_type == "raw":
-            cell.source = self.clean(text(cell.source))
+        elif cell.cell_type == "raw":  # (no note: nbconvert's templates escape a raw cell's markup)
+            cell.source = self.clean(text(cell.source), note=False)
         elif cell.cell_type == "code":
             count = cell.get("execution_count")
             if not (isinstance(count, int) and not isinstance(count, bool)):
@@ -132,10 +133,10 @@ class SanitizeStudentHTML(FeedbackPreprocessor):
 
     # --- fragments ---------------------------------------------------------------------------
 
-    def clean(self, fragment):
+    def clean(self, fragment, note=True):
         """``fragment`` sanitized (nh3), with the script note when it held a script."""
         cleaned = self._cleaner.clean(fragment)
-        if SCRIPT.search(fragment):
+        if note and SCRIPT.search(fragment):
             cleaned += f'<p class="course-note">{html.escape(self.script_note)}</p>'
         return cleaned
 
