@@ -56,12 +56,18 @@ def first_existing(paths):
     return next((path for path in paths if os.access(path, os.X_OK)), None)
 
 
+def chromium_and_driver(chromium_paths=CHROMIUM, driver_paths=CHROMEDRIVER):
+    """Debian's Chromium and chromedriver; the test fails (never skips), naming the fix, when either is missing."""
+    chromium, chromedriver = first_existing(chromium_paths), first_existing(driver_paths)
+    if chromium is None or chromedriver is None:
+        pytest.fail(f"Chromium or chromedriver is missing ({chromium_paths[0]}, {driver_paths[0]}): {FIX}")
+    return chromium, chromedriver
+
+
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    """Headless Chromium (Debian's) through Debian's chromedriver; fails, naming the fix, when either is missing."""
-    chromium, chromedriver = first_existing(CHROMIUM), first_existing(CHROMEDRIVER)
-    if chromium is None or chromedriver is None:
-        pytest.fail(f"Chromium or chromedriver is missing ({CHROMIUM[0]}, {CHROMEDRIVER[0]}): {FIX}")
+    """Headless Chromium (Debian's) through Debian's chromedriver, offline, with a fresh profile."""
+    chromium, chromedriver = chromium_and_driver()
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 
@@ -211,6 +217,12 @@ def test_does_the_formgraders_page_run_no_student_script_and_show_the_figure(bro
     page = browser.page_source
     assert "Alice" in page or "student" in page, f"not the submission's page:\n{server_log.read_text()[-3000:]}"
     assert browser.find_elements("css selector", "div.nbgrader_cell"), "the formgrader's grading panels are missing"
+    assert "[Sortie JavaScript non exécutée, montrée comme texte :]" in page  # the course's sanitizer ran here
     assert_inert_with_figure(seen, alert)
     assert all(path.stat().st_size > 1000 for path in shots)
 
+
+
+def test_does_a_missing_chromium_fail_the_browser_tests_with_the_fix(tmp_path):
+    with pytest.raises(pytest.fail.Exception, match="apt-get install chromium chromium-driver"):
+        chromium_and_driver((str(tmp_path / "chromium"),), CHROMEDRIVER)
