@@ -117,6 +117,18 @@ def test_are_a_markdown_answers_html_script_and_javascript_link_made_inert():
     assert soup.find("a", string="Mon lien").get("href") is None
 
 
+def test_do_a_markdown_answers_attachments_links_and_plain_code_stay_without_a_false_note():
+    cell = new_markdown_cell("![courbe](attachment:courbe.png) [doc](https://pytorch.org)\n\n`on = 3`")
+    cell.attachments = {"courbe.png": {"image/png": figure_png()}}
+    soup = BeautifulSoup(sanitized(new_notebook(cells=[cell])).cells[0].source, "html.parser")
+    assert soup.find("img")["src"] == f"data:image/png;base64,{figure_png()}"
+    assert soup.find("a", string="doc")["href"] == "https://pytorch.org"
+    assert soup.find("code").text == "on = 3" and "Script retiré" not in soup.text
+    missing = new_markdown_cell("![x](attachment:absent.png) <b>a</b>")
+    soup = BeautifulSoup(sanitized(new_notebook(cells=[missing])).cells[0].source, "html.parser")
+    assert soup.find("pre").text == "![x](attachment:absent.png) <b>a</b>"  # shown as text, not lost
+
+
 def test_is_the_sanitized_markdown_shown_by_the_template_as_it_is():
     notebook = sanitized(new_notebook(cells=[new_markdown_cell("# Titre\n\n```python\nx = 1\n\n\ny = 2\n```\n")]))
     page = classic_page(notebook)

@@ -70,7 +70,8 @@ STYLE_PROPERTIES = ["text-align", "vertical-align", "color", "background-color",
 DATA_IMAGE = re.compile(r"^data:image/(png|jpeg|gif|webp|svg\+xml)(;[a-z0-9=._-]+)*,", re.IGNORECASE)
 LINK = re.compile(r"^(https?:|mailto:|#)", re.IGNORECASE)
 BASE64 = re.compile(r"^[A-Za-z0-9+/=\s]*$")
-SCRIPT = re.compile(r"<\s*script\b|\bon[a-z]+\s*=|javascript\s*:", re.IGNORECASE)
+#: A script, an event handler or a javascript: URL in markup (only to say so in a note: nh3 does the removing).
+SCRIPT = re.compile(r"<\s*script\b|<[^>]*\son[a-z]+\s*=|javascript\s*:", re.IGNORECASE)
 #: Output types the templates show safely once sanitized (see the module's docstring for each).
 IMAGES = ("image/png", "image/jpeg")
 TEXTS = ("text/plain", "text/latex")
@@ -146,9 +147,9 @@ class SanitizeStudentHTML(FeedbackPreprocessor):
 
         path = ((resources or {}).get("metadata") or {}).get("path", "")
         try:
-            rendered = MarkdownWithMath(renderer=IPythonRenderer(
-                escape=False, attachments=dict(attachments or {}), path=path)).render(source)
-        except Exception:  # e.g. a missing attachment: the text, as text
+            renderer = IPythonRenderer(escape=False, attachments=dict(attachments or {}), path=path)
+            rendered = MarkdownWithMath(renderer=renderer).render(source)
+        except Exception:  # e.g. a missing or malformed attachment: the text, as text
             rendered = f"<pre>{html.escape(source)}</pre>"
         return f'<div class="course-markdown">{one_line(self.clean(rendered))}</div>'
 
