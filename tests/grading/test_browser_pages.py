@@ -48,7 +48,8 @@ INSPECT = """
 const figure = Array.from(document.images).filter(i => i.src.startsWith(arguments[0]));
 return {title: document.title, pwned: window.__pwned === undefined ? null : window.__pwned,
         marks: document.querySelectorAll('#pwned').length, alerts: window.__alerts || [],
-        blocked: window.__blocked || [], mathjax: typeof window.MathJax, figures: figure.map(i => [i.complete, i.naturalWidth, i.naturalHeight])};
+        blocked: window.__blocked || [], mathjax: typeof window.MathJax,
+        figures: figure.map(i => [i.complete, i.naturalWidth, i.naturalHeight])};
 """
 
 

@@ -20,8 +20,8 @@ import course_config
 from course import pipeline
 from course.grading.feedback import FeedbackExporter, SanitizeStudentHTML, configure_feedback, preprocessors
 from course.grading.feedback.exporter import csp_sha256
-from hostile_pages import (ANSWER, ASSIGNMENT, LATEX, MARK, NOTEBOOK, STUDENT, TABLE, active_content, feedback_path,
-                           figure_png, hostile_course, hostile_notebook, hostile_outputs)
+from hostile_pages import (ANSWER, ASSIGNMENT, LATEX, MARK, NOTEBOOK, TABLE, active_content, feedback_path, figure_png,
+                           hostile_course, hostile_notebook)
 
 MATHJAX = "https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.7/"
 
@@ -83,8 +83,8 @@ def test_are_widgets_and_unknown_types_dropped_but_their_text_kept():
     output = one_output({"application/vnd.jupyter.widget-view+json": {"model_id": "m"}, "text/plain": "IntSlider()"})
     assert output.data == {"text/plain": "IntSlider()"}
     output = one_output({"application/vnd.plotly.v1+json": {}, "text/vnd.mermaid": "graph TD; A-->B"})
-    assert output.data == {"text/plain": "[Sortie non affichée dans la correction (type « application/vnd.plotly.v1+json"
-                                         " », « text/vnd.mermaid »).]"}
+    assert output.data == {"text/plain": "[Sortie non affichée dans la correction (type "
+                                         "« application/vnd.plotly.v1+json », « text/vnd.mermaid »).]"}
 
 
 def test_can_an_images_data_or_size_break_out_of_its_attribute():
@@ -138,7 +138,8 @@ def test_is_the_sanitized_markdown_shown_by_the_template_as_it_is():
 
 
 def test_are_raw_cells_widget_state_and_odd_counts_made_harmless():
-    notebook = new_notebook(cells=[new_raw_cell("<script>alert(1)</script>a < b", metadata={"raw_mimetype": "text/html"}),
+    raw = new_raw_cell("<script>alert(1)</script>a < b", metadata={"raw_mimetype": "text/html"})
+    notebook = new_notebook(cells=[raw,
                                    new_code_cell("x", outputs=[new_output("stream", name="<b>", text="ok")])],
                             metadata={"widgets": {"application/vnd.jupyter.widget-state+json": {"state": {}}}})
     notebook.cells[1].execution_count = '"><script>alert(1)</script>'

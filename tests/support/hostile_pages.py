@@ -106,10 +106,10 @@ def hostile_notebook(source=None):
             cell.metadata["course_grading"] = {"verdict": {"passed": True, "message": "Test réussi."}}
     notebook.cells.insert(2, new_raw_cell(f"<script>{RUN}</script>", metadata={"raw_mimetype": "text/html"}))
     notebook.cells.insert(3, new_markdown_cell(f"Une note à moi <img src=x onerror=\"{RUN_ATTRIBUTE}\">"))
+    widget = {"model_name": "HTMLModel", "model_module": "@jupyter-widgets/controls", "model_module_version": "2.0.0",
+              "state": {"value": f"<img src=x onerror=\"{RUN_ATTRIBUTE}\">"}}
     notebook.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {
-        "state": {"m1": {"model_name": "HTMLModel", "model_module": "@jupyter-widgets/controls",
-                         "model_module_version": "2.0.0", "state": {"value": f"<img src=x onerror=\"{RUN_ATTRIBUTE}\">"}}},
-        "version_major": 2, "version_minor": 0}}
+        "state": {"m1": widget}, "version_major": 2, "version_minor": 0}}
     return notebook
 
 
