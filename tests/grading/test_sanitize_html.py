@@ -24,6 +24,7 @@ from hostile_pages import (ANSWER, ASSIGNMENT, LATEX, MARK, NOTEBOOK, TABLE, act
                            hostile_course, hostile_notebook)
 
 MATHJAX = "https://cdnjs.cloudflare.com/ajax/libs/mathjax/2.7.7/"
+SCRIPT_NOTE = SanitizeStudentHTML().script_note
 
 
 def sanitized(notebook):
@@ -62,12 +63,13 @@ def test_does_a_students_script_in_html_output_disappear_with_a_french_note():
     html = output.data["text/html"]
     assert "<b>résultat</b>" in html
     assert "script" not in html.replace("Script retiré", "") and "onerror" not in html and "alert" not in html
-    assert "[Script retiré de l'affichage : il n'a pas été exécuté.]" in BeautifulSoup(html, "html.parser").text
+    assert SCRIPT_NOTE == "[Script retiré de l'affichage\u00a0: il n'a pas été exécuté.]"  # French typography
+    assert SCRIPT_NOTE in BeautifulSoup(html, "html.parser").text
 
 
 def test_is_a_javascript_output_shown_as_text_only():
     output = one_output({"application/javascript": "document.title = 'x'", "text/plain": "<Javascript object>"})
-    assert output.data == {"text/plain": "[Sortie JavaScript non exécutée, montrée comme texte :]\n"
+    assert output.data == {"text/plain": "[Sortie JavaScript non exécutée, montrée comme texte\u00a0:]\n"
                                          "document.title = 'x'"}
 
 
@@ -83,8 +85,8 @@ def test_are_widgets_and_unknown_types_dropped_but_their_text_kept():
     output = one_output({"application/vnd.jupyter.widget-view+json": {"model_id": "m"}, "text/plain": "IntSlider()"})
     assert output.data == {"text/plain": "IntSlider()"}
     output = one_output({"application/vnd.plotly.v1+json": {}, "text/vnd.mermaid": "graph TD; A-->B"})
-    assert output.data == {"text/plain": "[Sortie non affichée dans la correction (type "
-                                         "« application/vnd.plotly.v1+json », « text/vnd.mermaid »).]"}
+    assert output.data == {"text/plain": "[Sortie non affichée dans la correction (type «\u00a0application/vnd.plotly"
+                                         ".v1+json\u00a0», «\u00a0text/vnd.mermaid\u00a0»).]"}
 
 
 def test_can_an_images_data_or_size_break_out_of_its_attribute():
@@ -242,7 +244,7 @@ def test_does_a_students_script_stay_inert_in_the_feedback(hostile_feedback):
     assert f"data:image/png;base64,{figure_png()}" in page
     assert soup.find("table", class_="dataframe") is not None
     assert "\\frac{\\partial L}{\\partial w}" in soup.text and "équivariante" in soup.text
-    assert "[Sortie JavaScript non exécutée, montrée comme texte :]" in soup.text
+    assert SanitizeStudentHTML().javascript_note in soup.text
     assert "Votre réponse" in soup.text  # the French feedback, as before
 
 

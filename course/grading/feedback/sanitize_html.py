@@ -72,6 +72,7 @@ LINK = re.compile(r"^(https?:|mailto:|#)", re.IGNORECASE)
 BASE64 = re.compile(r"^[A-Za-z0-9+/=\s]*$")
 #: A script, an event handler or a javascript: URL in markup (only to say so in a note: nh3 does the removing).
 SCRIPT = re.compile(r"<\s*script\b|<[^>]*\son[a-z]+\s*=|javascript\s*:", re.IGNORECASE)
+#: (Student-facing notes: French typography, a non-breaking space before « : » and inside « ».)
 #: Output types the templates show safely once sanitized (see the module's docstring for each).
 IMAGES = ("image/png", "image/jpeg")
 TEXTS = ("text/plain", "text/latex")
@@ -99,16 +100,16 @@ class SanitizeStudentHTML(FeedbackPreprocessor):
                               ).tag(config=True)
     style_properties = List(STYLE_PROPERTIES, help="CSS properties a style attribute keeps.").tag(config=True)
     script_note = Unicode(
-        "[Script retiré de l'affichage : il n'a pas été exécuté.]",
+        "[Script retiré de l'affichage\u00a0: il n'a pas été exécuté.]",
         help="Note after an HTML output or markdown from which a script (or an event handler) was taken out.",
     ).tag(config=True)
     javascript_note = Unicode(
-        "[Sortie JavaScript non exécutée, montrée comme texte :]",
+        "[Sortie JavaScript non exécutée, montrée comme texte\u00a0:]",
         help="Note before the code of an application/javascript output, shown as text.",
     ).tag(config=True)
     dropped_note = Unicode(
         "[Sortie non affichée dans la correction (type {types}).]",
-        help="Note replacing an output whose types cannot be shown safely ({types}: « image/x », …).",
+        help="Note replacing an output whose types cannot be shown safely ({types}: «\u00a0image/x\u00a0», …).",
     ).tag(config=True)
 
     def preprocess(self, nb, resources):
@@ -191,7 +192,8 @@ class SanitizeStudentHTML(FeedbackPreprocessor):
             else:
                 dropped.append(mime)
         if not kept:
-            kept["text/plain"] = self.dropped_note.format(types=", ".join(f"« {mime} »" for mime in dropped))
+            types = ", ".join(f"«\u00a0{mime}\u00a0»" for mime in dropped)
+            kept["text/plain"] = self.dropped_note.format(types=types)
         output.data = kept
         output.metadata = self.image_metadata(metadata, kept)
         return output
