@@ -19,7 +19,10 @@ ammonia):
   the *rendered* HTML is sanitized (so raw HTML, ``javascript:`` links and
   attachments are all judged as the browser would see them), and the result
   is put back as one raw HTML block, on one line (newlines become ``&#10;``),
-  which the template's ``markdown2html`` passes through unchanged;
+  which the template's ``markdown2html`` passes through unchanged (sanitizing
+  the markdown source instead would escape markdown itself, ``>`` quotes and
+  ``<`` in code, and miss what only the renderer makes, such as the link of
+  ``[x](javascript:…)``);
 - raw cells: sanitized (nbconvert 7's templates pass them through bleach, older ones
   write them into the page as they are);
 - ``text/html``: sanitized (pandas tables, formatting and images in ``data:``
