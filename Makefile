@@ -7,11 +7,15 @@ PY := $(VENV)/bin/python
 
 setup: $(VENV)/.installed
 
-# bubblewrap isolates each submission's kernel during grading (see course/sandbox.py).
+# bubblewrap isolates each submission's kernel during grading (see course/sandbox.py);
+# chromium and chromium-driver run the browser tests (pages made from submissions run no student script).
 $(VENV)/.installed: pyproject.toml
 	@command -v bwrap >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq bubblewrap; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq bubblewrap; fi; }
+	@{ command -v chromium >/dev/null && command -v chromedriver >/dev/null; } || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium chromium-driver; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium chromium-driver; fi; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet -e .
 	touch $@

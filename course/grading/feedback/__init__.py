@@ -17,12 +17,17 @@ here run on the autograded notebook before its HTML export, in this order:
    replaced by French notes;
 6. ``LabelGradedCells``: a French label, status and score for each graded cell;
 7. ``SummarizePoints``: the French summary of the points, at the top;
-8. ``CSSHTMLHeaderPreprocessor`` (nbconvert): the page's CSS.
+8. ``SanitizeStudentHTML``: the student's HTML, SVG and markdown sanitized, JavaScript
+   shown as text (last, so that it also sees the labels and summary made from the
+   student's headings; the earlier steps read the markdown as markdown);
+9. ``CSSHTMLHeaderPreprocessor`` (nbconvert): the page's CSS.
 
 The page itself comes from the French template ``templates/feedback_fr``
-(nbgrader's feedback template, translated), through ``FeedbackExporter``.
+(nbgrader's feedback template, translated, with a Content-Security-Policy that
+lets only the course's own script run), through ``FeedbackExporter``.
 :func:`configure_feedback` sets all this in the nbgrader config
-(``course_config.configure_nbgrader`` calls it).
+(``course_config.configure_nbgrader`` calls it), and ``SanitizeStudentHTML``
+on the formgrader's submission pages too.
 """
 import sys
 from pathlib import Path
@@ -32,6 +37,7 @@ from .exporter import TEMPLATE_NAME, TEMPLATES, FeedbackExporter, nbgrader_templ
 from .hide_test_source import HideTestSource
 from .label_graded_cells import LabelGradedCells
 from .remove_leaked_text import RemoveLeakedText
+from .sanitize_html import SanitizeStudentHTML
 from .shorten_errors import ShortenErrors
 from .summarize_points import SummarizePoints
 
@@ -42,7 +48,7 @@ def preprocessors():
     from nbgrader.preprocessors import GetGrades
 
     return [GetGrades, HideTestSource, ShortenErrors, CapOutputs, RemoveLeakedText, LabelGradedCells,
-            SummarizePoints, CSSHTMLHeaderPreprocessor]
+            SummarizePoints, SanitizeStudentHTML, CSSHTMLHeaderPreprocessor]
 
 
 def configure_feedback(c, root):
@@ -66,7 +72,23 @@ def configure_feedback(c, root):
     c.RemoveLeakedText.secret_files = [str(Path(package_dir(name, python, str(root))) / "**" / "*.py")
                                        for name in ("graders", "handover")]
     c.RemoveLeakedText.source_notebooks = ["source/*/*.ipynb"]
+    configure_formgrader(c)
+
+
+def configure_formgrader(c):
+    """Sanitize the formgrader's submission pages (``SanitizeStudentHTML``), through the config ``c``.
+
+    nbgrader's formgrader (``FormgradeExtension.init_tornado_settings``) renders every submission with
+    ``HTMLExporter(config=self.config)``, ``self.config`` being its own settings (the ``formgrade``
+    template) and then this course's ``nbgrader_config.py``; it has no preprocessor list of its own, so
+    the supported hook is nbconvert's ``Exporter.preprocessors``, read from that config. The feedback
+    exporter, a subclass, would inherit it: it runs the sanitizer at its own place instead (last of
+    ``GenerateFeedback.preprocessors``, after the steps that read the markdown).
+    """
+    c.HTMLExporter.preprocessors = [SanitizeStudentHTML]
+    c.FeedbackExporter.preprocessors = []
 
 
 __all__ = ["CapOutputs", "FeedbackExporter", "HideTestSource", "LabelGradedCells", "RemoveLeakedText",
-           "ShortenErrors", "SummarizePoints", "configure_feedback", "preprocessors"]
+           "SanitizeStudentHTML", "ShortenErrors", "SummarizePoints", "configure_feedback", "configure_formgrader",
+           "preprocessors"]

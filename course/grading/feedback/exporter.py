@@ -6,7 +6,13 @@ formgrader renders submissions for grading with an ``HTMLExporter`` and its own
 would replace; and its "generate feedback" button forces
 ``HTMLExporter.template_name = 'feedback'`` (nbgrader's English page). The
 settings of this class's own config section win over both.
+
+Its template carries a Content-Security-Policy allowing the course's inline
+script by its hash: the ``csp_sha256`` filter computes it from the script's
+text, so the two never drift apart.
 """
+import base64
+import hashlib
 from pathlib import Path
 
 from nbconvert.exporters import HTMLExporter
@@ -25,6 +31,15 @@ def nbgrader_templates():
     return Path(nbgrader.__file__).resolve().parent / "server_extensions" / "formgrader" / "templates"
 
 
+def csp_sha256(script):
+    """The hash of an inline script's text as a Content-Security-Policy source lists it (after ``sha256-``)."""
+    return base64.b64encode(hashlib.sha256(str(script).encode("utf-8")).digest()).decode("ascii")
+
+
 class FeedbackExporter(GuardsItsConverter, HTMLExporter):
     """HTMLExporter for GenerateFeedback: configure it as ``c.FeedbackExporter`` (see configure_feedback)."""
+
+    def default_filters(self):
+        yield from super().default_filters()
+        yield ("csp_sha256", csp_sha256)
 
