@@ -135,6 +135,12 @@ class SandboxedKernelManager(AsyncKernelManager):
     _private_dir = None
     _watchdog = None
 
+
+    def _session_default(self):
+        # What the kernel sends is the student's: a message that cannot be read is dropped, never fatal.
+        from .kernel_messages import BoundedSession
+
+        return BoundedSession(parent=self)
     def format_kernel_cmd(self, extra_arguments=None):
         """Always the grading environment's own Python, whatever kernelspec the notebook names."""
         return [self.grading_python, "-m", "ipykernel_launcher", "-f", self.connection_file, LIBRARIES_FIRST,

@@ -214,3 +214,29 @@ def test_are_the_hand_over_bounds_options():
     assert JudgeHandovers()._readable(payload)
     assert not JudgeHandovers(max_handover_depth=3)._readable(payload)
     assert not JudgeHandovers(max_handover_bytes=20)._readable(payload)
+
+
+# --- forged messages on the kernel's channels --------------------------------------------------------
+
+FORGE_RAW = r'''
+k = get_ipython().kernel
+s = k.session
+header = s.msg_header("display_data")
+for content in ({CONTENT}):
+    parts = [s.pack(header), s.pack(k.get_parent("shell")["header"]), s.pack({{}}), content]
+    k.iopub_socket.send_multipart([b"display_data", b"<IDS|MSG>", s.sign(parts), *parts])
+print("sent")
+'''
+FORGED_CONTENTS = {"nested 100 000 deep": 'b"[" * 100000 + b"]" * 100000', "not JSON": 'b"\\xff{"',
+                   "a list": 'b"[1, 2]"'}
+
+
+@pytest.mark.parametrize("content", FORGED_CONTENTS.values(), ids=FORGED_CONTENTS.keys())
+def test_does_a_forged_kernel_message_cost_nothing_but_itself(content):
+    from .test_contained_execute import run, sandbox_config, text
+
+    config = sandbox_config()
+    config.ContainedExecute.kernel_manager_class = "course.grading.sandbox.SandboxedKernelManager"
+    notebook = run("print('avant')", FORGE_RAW.format(CONTENT=content + ","), "# test\nprint('après')",
+                   config=config, timeout=60)
+    assert [text(cell) for cell in notebook.cells] == ["avant\n", "sent\n", "après\n"]
