@@ -3,6 +3,7 @@
 Real processes throughout: real judges (``python -m graders.judge``) in
 throw-away course folders, real nbgrader on a copy of the course.
 """
+import json
 import shutil
 import sqlite3
 import subprocess
@@ -151,20 +152,31 @@ def submissions(root):
         return db.execute("select count(*) from submitted_assignment").fetchone()[0]
 
 
-def test_does_a_configuration_that_cannot_load_refuse_to_grade_and_give_feedback(course_copy):
-    pipeline.generate_release(course_copy, "cnn_bases")
-    pipeline.write_submissions(course_copy, "cnn_bases", ["reference"])
-    config = course_copy / "course_config.py"
+def break_configuration(root):
+    """A course whose configuration cannot load here, with one submission handed in and one (unjudged) copy in
+    autograded/ (so that each converter gets as far as building its exporter)."""
+    pipeline.generate_release(root, "cnn_bases")
+    pipeline.write_submissions(root, "cnn_bases", ["reference"])
+    shutil.copytree(root / "submitted" / "reference", root / "autograded" / "reference")
+    config = root / "course_config.py"
     config.write_text("import a_module_this_python_lacks\n" + config.read_text())
-    for command in (("autograde", "cnn_bases"), ("generate_feedback", "cnn_bases"),
+
+
+REFUSED = "RuntimeError: The course configuration"
+
+
+def test_does_a_configuration_that_cannot_load_refuse_to_grade_and_give_feedback(course_copy):
+    break_configuration(course_copy)
+    release = (course_copy / "release" / "cnn_bases" / "cnn_bases.ipynb").read_bytes()
+    for command in (("autograde", "cnn_bases", "--force"), ("generate_feedback", "cnn_bases", "--force"),
                     ("generate_assignment", "cnn_bases", "--force")):
         result = nbgrader(course_copy, *command)
         assert result.returncode != 0, command
         said = result.stdout + result.stderr
-        assert "a_module_this_python_lacks" in said and "To fix" in said, said[-2000:]
+        assert REFUSED in said and "a_module_this_python_lacks" in said and "To fix" in said, said[-2000:]
     assert submissions(course_copy) == 0
-    assert not (course_copy / "autograded" / "reference").exists()
-    assert (course_copy / "release" / "cnn_bases" / "cnn_bases.ipynb").exists()  # nothing removed
+    assert not (course_copy / "feedback").exists()
+    assert (course_copy / "release" / "cnn_bases" / "cnn_bases.ipynb").read_bytes() == release  # nothing removed
 
 
 @pytest.mark.slow
@@ -240,3 +252,43 @@ def test_does_a_forged_kernel_message_cost_nothing_but_itself(content):
     notebook = run("print('avant')", FORGE_RAW.format(CONTENT=content + ","), "# test\nprint('après')",
                    config=config, timeout=60)
     assert [text(cell) for cell in notebook.cells] == ["avant\n", "sent\n", "après\n"]
+
+
+# --- the formgrader's buttons ------------------------------------------------------------------------
+
+FORMGRADER_BUTTON = """
+import json, sys
+from traitlets.config.loader import PyFileConfigLoader
+from nbgrader.apps import NbGraderAPI
+from nbgrader.coursedir import CourseDirectory
+config = PyFileConfigLoader("nbgrader_config.py", path=".").load_config()
+api = NbGraderAPI(coursedir=CourseDirectory(config=config), config=config)
+print(json.dumps(getattr(api, sys.argv[1])("cnn_bases", "reference")))
+"""
+
+
+def press(root, button):
+    """What the formgrader's button does, in a fresh Python as the formgrader's server is (its API, in-process)."""
+    result = subprocess.run([sys.executable, "-c", FORMGRADER_BUTTON, button], cwd=root, capture_output=True,
+                            text=True, timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_do_the_formgraders_buttons_refuse_a_configuration_that_cannot_load(course_copy):
+    break_configuration(course_copy)
+    for button in ("autograde", "generate_feedback"):
+        result = press(course_copy, button)
+        assert not result["success"] and REFUSED in result["error"], result
+    assert submissions(course_copy) == 0
+    assert not (course_copy / "feedback").exists()
+
+
+@pytest.mark.slow
+def test_does_the_formgraders_autograde_button_stop_on_a_broken_judge(course_copy):
+    pipeline.generate_release(course_copy, "cnn_bases")
+    pipeline.write_submissions(course_copy, "cnn_bases", ["reference"])
+    (course_copy / "graders" / "__init__.py").write_text("raise ImportError('graders broken on purpose')\n")
+    result = press(course_copy, "autograde")
+    assert not result["success"] and "broken on purpose" in result["error"] and "To fix" in result["error"]
+    assert submissions(course_copy) == 0
