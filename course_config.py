@@ -36,6 +36,9 @@ PROCESS_LIMIT = 64                  # processes and threads' owners of one submi
 WORKDIR_LIMIT_BYTES = 512 * 2**20   # what it may write in its folder (never the instructor's disk)
 TMP_LIMIT_BYTES = 512 * 2**20       # what it may write in its private /tmp
 OUTPUT_LIMIT_BYTES = 2**20          # outputs kept per cell; the rest is dropped with a note
+#: The judge (graders, in its own process) answers each test cell in milliseconds; one that takes longer than
+#: this is stuck: on one hand-over, that cell is flagged for review; on every request, grading stops.
+JUDGE_TIMEOUT_SECONDS = 60
 #: Files handed in beside the notebook (collect, autograde and feedback copy only regular files: links,
 #: pipes and devices are never followed). What exceeds is dropped, with a note to the student and an
 #: entry in the integrity report; the release's own data (cat.jpg, 50 kB) is far below.
@@ -136,6 +139,7 @@ def configure_nbgrader(c, root=ROOT):
     # Verdicts come from a clean judge process of this course, never from the student's kernel.
     c.JudgeHandovers.grading_python = grading_python(root)
     c.JudgeHandovers.course_root = str(root)
+    c.JudgeHandovers.verdict_timeout = JUDGE_TIMEOUT_SECONDS
 
     from course.grading.feedback import configure_feedback  # students' feedback: French, no grading secrets
     configure_feedback(c, root)

@@ -18,6 +18,7 @@ def refuse_everything(c, error):
                "nbgrader (or the Jupyter server of the formgrader) from the course's environment "
                "(`.venv/bin/nbgrader ...`), or `pip install -e <course repository>` into this one.")
     print(f"ERROR: {message}", file=sys.stderr)
+    c.CourseSetup.refused = message  # read by `course grade` (course/grading/runner.py: load_config)
 
     def refusing(base):
         def __init__(self, *args, **kwargs):

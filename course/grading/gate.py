@@ -57,6 +57,7 @@ def assignments_of(converter):
 def check_autograde_setup(converter):
     """Raise GradingSetupError unless a student kernel and the judge work for what ``converter`` will grade."""
     from .judge import judge_for, test_cells
+    from .preprocessors.judge_handovers import JudgeHandovers
     from .sandbox import SandboxedKernelManager
     from .setup_check import probe_kernel
 
@@ -70,4 +71,5 @@ def check_autograde_setup(converter):
                                 "Nothing was recorded.")
     probe_kernel(SandboxedKernelManager(kernel_name="python3", config=config))
     for assignment in assignments_of(converter):
-        judge_for(python, root, assignment).require_live(test_cells(converter.coursedir.db_url, assignment))
+        judge = judge_for(python, root, assignment, verdict_timeout=JudgeHandovers(config=config).verdict_timeout)
+        judge.require_live(test_cells(converter.coursedir.db_url, assignment))

@@ -193,11 +193,11 @@ def _read_lines(stream, answers):
 _judges = {}
 
 
-def judge_for(python, root, assignment, wait=True):
+def judge_for(python, root, assignment, wait=True, verdict_timeout=VERDICT_TIMEOUT_SECONDS):
     """This process's judge for ``assignment`` (started on first use, stopped at exit)."""
     key = (str(python), str(Path(root).resolve()), assignment)
     if key not in _judges:
-        _judges[key] = Judge(*key).launch()
+        _judges[key] = Judge(*key, verdict_timeout=verdict_timeout).launch()
     return _judges[key].ready() if wait else _judges[key]
 
 

@@ -57,7 +57,15 @@ def load_config(root):
     """The course's nbgrader configuration, as nbgrader reads it in ``root``."""
     from traitlets.config.loader import PyFileConfigLoader
 
-    return PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    if not (Path(root) / "nbgrader_config.py").is_file():
+        raise GradingSetupError(f"No nbgrader_config.py in {root}: run `course grade` from the course root (or "
+                                "pass --root), where nbgrader_config.py applies course_config.py.")
+    config = PyFileConfigLoader("nbgrader_config.py", path=str(root)).load_config()
+    refused = config.get("CourseSetup", {}).get("refused")
+    if refused or not config.JudgeHandovers.get("grading_python"):
+        raise GradingSetupError(refused or f"{root}/nbgrader_config.py does not apply the course configuration "
+                                "(no JudgeHandovers.grading_python): it must call course_config.configure_nbgrader.")
+    return config
 
 
 def _execute_class(config):
@@ -300,7 +308,8 @@ def grade_class(root, assignment, jobs=None, students=None, progress=True, log=p
     threads = max(1, (os.cpu_count() or 1) // jobs)
     python = config.JudgeHandovers.grading_python
     # The run's judge computes graders' references while the workers warm up.
-    judge = judge_for(python, root, assignment, wait=False)
+    judge = judge_for(python, root, assignment, wait=False,
+                      verdict_timeout=JudgeHandovers(config=config).verdict_timeout)
     expected = preflight.expectations(package_dir("graders", python, str(root)), assignment)
     work = Path(tempfile.mkdtemp(prefix="course-grade-"))
     shutil.copy(snapshot, work / "gradebook-snapshot.db")  # workers read this, never the real one

@@ -197,17 +197,20 @@ def test_does_a_stopped_autograde_force_keep_the_previous_grades(course_copy):
 
 @pytest.mark.slow
 def test_does_a_course_folder_without_graders_still_judge_every_answer(course_copy):
-    """The course installed in the grading environment, graded from a folder without graders/ nor handover/."""
+    """The course installed in the grading environment, graded from a folder without graders/ nor handover/,
+    by `course grade`, then again by plain `nbgrader autograde --force`: the same points, each mistake lost."""
     pipeline.generate_release(course_copy, "tp_convolution")
     pipeline.write_submissions(course_copy, "tp_convolution", ["reference", "one_mistake_per_part"])
     shutil.rmtree(course_copy / "graders")
     shutil.rmtree(course_copy / "handover")
-    result = subprocess.run([sys.executable, "-m", "course", "grade", "tp_convolution", "--jobs", "2",
-                             "--no-progress"], cwd=course_copy, capture_output=True, text=True, timeout=1800)
+    result = course_grade(course_copy, "tp_convolution")
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    by_course_grade = pipeline.scores(course_copy, "tp_convolution")
+    result = nbgrader(course_copy, "autograde", "tp_convolution", "--force")
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     scores = pipeline.scores(course_copy, "tp_convolution")
-    total = sum(scores["reference"].values())
-    assert sum(scores["one_mistake_per_part"].values()) == total - 3
+    assert scores == by_course_grade
+    assert sum(scores["one_mistake_per_part"].values()) == sum(scores["reference"].values()) - 3
     for test in ("test_vgg_layer30_ratio", "test_resnet_conv1_total", "test_hooks_values"):
         assert scores["one_mistake_per_part"][test] == scores["reference"][test] - 1
 
@@ -292,3 +295,50 @@ def test_does_the_formgraders_autograde_button_stop_on_a_broken_judge(course_cop
     result = press(course_copy, "autograde")
     assert not result["success"] and "broken on purpose" in result["error"] and "To fix" in result["error"]
     assert submissions(course_copy) == 0
+
+
+# --- the same setups through `course grade` and plain nbgrader -----------------------------------------
+
+def course_grade(root, assignment):
+    return subprocess.run([sys.executable, "-m", "course", "grade", assignment, "--jobs", "2", "--no-progress"],
+                          cwd=root, capture_output=True, text=True, timeout=1800)
+
+
+def test_does_course_grade_refuse_a_configuration_that_cannot_load(course_copy):
+    break_configuration(course_copy)
+    result = course_grade(course_copy, "cnn_bases")
+    assert result.returncode == 2 and "a_module_this_python_lacks" in result.stderr and "To fix" in result.stderr
+    assert submissions(course_copy) == 0
+
+
+STUCK_JUDGE = """\
+import json, sys, time
+
+
+def serve(assignment):
+    print(json.dumps({"ready": True}), flush=True)
+    for line in sys.stdin:
+        time.sleep(3600)
+
+
+if __name__ == "__main__":
+    serve(sys.argv[1])
+"""
+
+
+@pytest.mark.slow
+def test_does_a_stuck_judge_stop_course_grade_and_plain_autograde_before_any_student(course_copy):
+    pipeline.generate_release(course_copy, "cnn_bases")
+    pipeline.write_submissions(course_copy, "cnn_bases", ["reference", "blank"])
+    (course_copy / "graders" / "judge.py").write_text(STUCK_JUDGE)
+    config = course_copy / "course_config.py"
+    config.write_text(config.read_text().replace("JUDGE_TIMEOUT_SECONDS = 60", "JUDGE_TIMEOUT_SECONDS = 3"))
+    started = time.monotonic()
+    result = course_grade(course_copy, "cnn_bases")
+    assert result.returncode == 2, result.stdout[-2000:] + result.stderr[-2000:]
+    assert "gave no answer within 3 s" in result.stderr and "To fix" in result.stderr
+    result = nbgrader(course_copy, "autograde", "cnn_bases")
+    assert result.returncode != 0 and "gave no answer within 3 s" in result.stdout + result.stderr
+    assert time.monotonic() - started < 600
+    assert submissions(course_copy) == 0
+    assert not (course_copy / "autograded" / "reference").exists()

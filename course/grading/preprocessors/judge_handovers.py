@@ -69,6 +69,8 @@ class JudgeHandovers(NbGraderPreprocessor):
 
     grading_python = Unicode(config=True, help="The Python that runs the judge (the grading environment's).")
     course_root = Unicode(config=True, help="The course whose graders judge the submissions.")
+    verdict_timeout = Integer(
+        60, help="Seconds the judge may take for one verdict before it counts as stuck.").tag(config=True)
     max_handover_bytes = Integer(
         8 * 2**20, help="A test cell's hand-over larger than this, as JSON, fails that cell unjudged.").tag(config=True)
     max_handover_depth = Integer(
@@ -120,7 +122,7 @@ class JudgeHandovers(NbGraderPreprocessor):
             return False
 
     def _verdict(self, test, payloads, assignment):
-        judge = judge_for(self.grading_python, self.course_root, assignment)
+        judge = judge_for(self.grading_python, self.course_root, assignment, verdict_timeout=self.verdict_timeout)
         try:
             if len(payloads) > 1:  # more than one hand-over: each must pass (forgeries cannot help)
                 self.log.warning("%s handed over %d times", test, len(payloads))
