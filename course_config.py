@@ -39,6 +39,10 @@ OUTPUT_LIMIT_BYTES = 2**20          # outputs kept per cell; the rest is dropped
 #: The judge (graders, in its own process) answers each test cell in milliseconds; one that takes longer than
 #: this is stuck: on one hand-over, that cell is flagged for review; on every request, grading stops.
 JUDGE_TIMEOUT_SECONDS = 60
+#: Assignments whose test cells are scored by their own asserts, as in plain nbgrader, with no judge. A student's
+#: code can fool such asserts (it shares their kernel): list an assignment here only on purpose. Any other
+#: assignment needs a check in graders for each test cell, or grading stops before any student.
+ASSERT_GRADED_ASSIGNMENTS = ()
 #: Files handed in beside the notebook (collect, autograde and feedback copy only regular files: links,
 #: pipes and devices are never followed). What exceeds is dropped, with a note to the student and an
 #: entry in the integrity report; the release's own data (cat.jpg, 50 kB) is far below.
@@ -140,6 +144,7 @@ def configure_nbgrader(c, root=ROOT):
     c.JudgeHandovers.grading_python = grading_python(root)
     c.JudgeHandovers.course_root = str(root)
     c.JudgeHandovers.verdict_timeout = JUDGE_TIMEOUT_SECONDS
+    c.JudgeHandovers.assert_graded = list(ASSERT_GRADED_ASSIGNMENTS)
 
     from course.grading.feedback import configure_feedback  # students' feedback: French, no grading secrets
     configure_feedback(c, root)

@@ -61,10 +61,11 @@ def wrong_answers(graders_dir, assignment):
 
 
 def expectations(graders_dir, assignment):
-    """What the pre-flight grades, in order: the solution, the blank release, then each wrong answer."""
+    """What the pre-flight grades, in order: the solution, the blank release, then each wrong answer (none for an
+    assignment graded by its own asserts: ``graders_dir`` None)."""
     found = [Expected(REFERENCE_STUDENT, "the instructor's solution", {}, clean=True),
              Expected(BLANK_STUDENT, "the blank release", None)]
-    for number, wrong in enumerate(wrong_answers(graders_dir, assignment), 1):
+    for number, wrong in enumerate(wrong_answers(graders_dir, assignment) if graders_dir else (), 1):
         found.append(Expected(WRONG_STUDENT.format(number), f"wrong answer {number} ({wrong.what})",
                               dict(wrong.loses), answers=dict(wrong.answers)))
     return found

@@ -307,10 +307,12 @@ def grade_class(root, assignment, jobs=None, students=None, progress=True, log=p
     jobs = max(1, jobs or os.cpu_count() or 1)
     threads = max(1, (os.cpu_count() or 1) // jobs)
     python = config.JudgeHandovers.grading_python
-    # The run's judge computes graders' references while the workers warm up.
-    judge = judge_for(python, root, assignment, wait=False,
-                      verdict_timeout=JudgeHandovers(config=config).verdict_timeout)
-    expected = preflight.expectations(package_dir("graders", python, str(root)), assignment)
+    judged = JudgeHandovers(config=config)
+    judge = None
+    if assignment not in judged.assert_graded:
+        # The run's judge computes graders' references while the workers warm up.
+        judge = judge_for(python, root, assignment, wait=False, verdict_timeout=judged.verdict_timeout)
+    expected = preflight.expectations(package_dir("graders", python, str(root)) if judge else None, assignment)
     work = Path(tempfile.mkdtemp(prefix="course-grade-"))
     shutil.copy(snapshot, work / "gradebook-snapshot.db")  # workers read this, never the real one
     trial = preflight.make_course(root, assignment, expected)
@@ -320,14 +322,15 @@ def grade_class(root, assignment, jobs=None, students=None, progress=True, log=p
         with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
                                                     initargs=(root, assignment, work / "gradebook-snapshot.db",
                                                               threads)) as pool:
-            log(f"Pre-flight: grading the solution, the blank release and {len(expected) - 2} known wrong answers "
+            log(f"Pre-flight: grading the solution, the blank release and {len(expected) - 2} known wrong answer(s) "
                 f"of {assignment} ({jobs} workers)...")
             checks = [pool.submit(_execute, trial, assignment, item.student, work / "preflight") for item in expected]
             # The class starts executing at once (into a staging folder); nothing is recorded before the
             # pre-flight has passed, and a failed pre-flight cancels the rest.
             futures = {pool.submit(_execute, root, assignment, s, work / "executed"): s for s in chosen}
             try:
-                judge.ready().require_live(test_cells(f"sqlite:///{snapshot}", assignment))
+                if judge:
+                    judge.ready().require_live(test_cells(f"sqlite:///{snapshot}", assignment))
                 results = []
                 for item, future in zip(expected, checks):
                     folder = work / "preflight" / item.student / assignment

@@ -22,6 +22,12 @@ LIMITS = ("--ContainedExecute.timeout=3", "--ContainedExecute.interrupt_grace=3"
           "--ContainedExecute.output_limit=64000")
 
 
+def declare_assert_graded(root, assignment):
+    """The small assignment keeps plain nbgrader asserts (no graders check): declared so, on purpose."""
+    with open(root / "nbgrader_config.py", "a") as config:
+        config.write(f"get_config().JudgeHandovers.assert_graded = [{assignment!r}]  # noqa: F821\n")
+
+
 def _cell(source, grade_id, **flags):
     cell = new_code_cell(source)
     cell.metadata["nbgrader"] = {"grade": False, "solution": False, "locked": False, "task": False,
@@ -124,6 +130,7 @@ def _digest(folder):
 def graded(tmp_path_factory):
     """(course root, scores, log, digest of submitted/ before grading) after one nbgrader autograde run."""
     root = pipeline.copy_course(tmp_path_factory.mktemp("course"))
+    declare_assert_graded(root, ASSIGNMENT)
     (root / "source" / ASSIGNMENT).mkdir()
     nbformat.write(source_notebook(), root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
     release = nbformat.read(pipeline.generate_release(root, ASSIGNMENT) / f"{ASSIGNMENT}.ipynb", as_version=4)

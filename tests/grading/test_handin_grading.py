@@ -102,6 +102,8 @@ def graded(tmp_path_factory):
     with open(root / "nbgrader_config.py", "a") as config:
         config.writelines(f"get_config().HandinBounds.{name} = {value}  # noqa: F821\n"
                           for name, value in BOUNDS.items())
+        # plain nbgrader asserts, no graders check: declared so, on purpose
+        config.write(f"get_config().JudgeHandovers.assert_graded = [{ASSIGNMENT!r}]  # noqa: F821\n")
     (root / "source" / ASSIGNMENT).mkdir()
     nbformat.write(source_notebook(), root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
     release = nbformat.read(pipeline.generate_release(root, ASSIGNMENT) / f"{ASSIGNMENT}.ipynb", as_version=4)

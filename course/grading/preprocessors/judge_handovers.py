@@ -20,7 +20,7 @@ import json
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade
-from traitlets import Integer, Unicode
+from traitlets import Integer, List, Unicode
 
 from handover import MIME_TYPE
 
@@ -69,6 +69,10 @@ class JudgeHandovers(NbGraderPreprocessor):
 
     grading_python = Unicode(config=True, help="The Python that runs the judge (the grading environment's).")
     course_root = Unicode(config=True, help="The course whose graders judge the submissions.")
+    assert_graded = List(
+        Unicode(), help="Assignments whose test cells keep nbgrader's own scoring (their asserts), with no judge: "
+                        "only on purpose, a student's code can fool them. Every other assignment is judged, and "
+                        "a test cell without a check stops grading.").tag(config=True)
     verdict_timeout = Integer(
         60, help="Seconds the judge may take for one verdict before it counts as stuck.").tag(config=True)
     max_handover_bytes = Integer(
@@ -78,6 +82,8 @@ class JudgeHandovers(NbGraderPreprocessor):
 
     def preprocess(self, nb, resources):
         assignment = resources["nbgrader"]["assignment"]
+        if assignment in self.assert_graded:
+            return nb, resources
         self._nb = nb
         for index, cell in enumerate(nb.cells):
             graded_code = cell.cell_type == "code" and is_grade(cell) and not cell.metadata["nbgrader"].get("solution")
