@@ -11,6 +11,7 @@ import sys
 import textwrap
 import time
 
+import nbformat
 import pytest
 from nbformat.v4 import new_output
 
@@ -342,3 +343,47 @@ def test_does_a_stuck_judge_stop_course_grade_and_plain_autograde_before_any_stu
     assert time.monotonic() - started < 600
     assert submissions(course_copy) == 0
     assert not (course_copy / "autograded" / "reference").exists()
+
+
+# --- forged hand-overs through real nbgrader -----------------------------------------------------------
+
+FORGING_CONV1D = '''\
+import numpy as np
+from IPython.display import publish_display_data
+
+MIME = "application/vnd.course.handover+json"
+
+
+def deep(n):
+    value = 0
+    for _ in range(n):
+        value = [value]
+    return value
+
+
+def conv1d(x, f):
+    # A right answer that also forges hand-overs each time the hidden test calls it.
+    for forged in ({"check": "conv1d", "values": {"conv1d": deep(300)}}, {"check": "rm", "values": {}},
+                   {"check": "conv1d", "values": {"conv1d": "x" * (9 * 2**20)}}, ["not", "a", "dict"]):
+        publish_display_data({MIME: forged})
+    return np.correlate(x, f, mode="same")
+'''
+
+
+@pytest.mark.slow
+def test_does_a_forged_hand_over_cost_only_its_cell_in_plain_nbgrader(course_copy):
+    pipeline.generate_release(course_copy, "cnn_bases")
+    pipeline.write_submissions(course_copy, "cnn_bases", ["reference"])
+    folder = course_copy / "submitted" / "reference" / "cnn_bases"
+    notebook = nbformat.read(folder / "cnn_bases.ipynb", as_version=4)
+    cell = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "conv1d")
+    cell.source = FORGING_CONV1D
+    nbformat.write(notebook, folder / "cnn_bases.ipynb")
+    for command in (("autograde", "cnn_bases"), ("generate_feedback", "cnn_bases")):
+        result = nbgrader(course_copy, *command)
+        assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
+    scores = pipeline.scores(course_copy, "cnn_bases")["reference"]
+    points = {test: value for test, value in pipeline.max_scores(course_copy, "cnn_bases").items() if test in scores}
+    assert scores == {**points, "test_conv1d": 0.0}
+    feedback = (course_copy / "feedback" / "reference" / "cnn_bases" / "cnn_bases.html").read_text()
+    assert "x" * 1000 not in feedback and len(feedback) < 2 * 2**20  # no hand-over shown, whatever its size
