@@ -10,10 +10,11 @@ import shutil
 
 import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from nbformat.v4 import new_markdown_cell
 
 from course import pipeline
 from course.grading import incidents
+from small_assignment import declare_assert_graded, nbgrader_cell, small_notebook
 
 pytestmark = pytest.mark.slow
 
@@ -22,33 +23,19 @@ LIMITS = ("--ContainedExecute.timeout=3", "--ContainedExecute.interrupt_grace=3"
           "--ContainedExecute.output_limit=64000")
 
 
-def declare_assert_graded(root, assignment):
-    """The small assignment keeps plain nbgrader asserts (no graders check): declared so, on purpose."""
-    with open(root / "nbgrader_config.py", "a") as config:
-        config.write(f"get_config().JudgeHandovers.assert_graded = [{assignment!r}]  # noqa: F821\n")
-
-
-def _cell(source, grade_id, **flags):
-    cell = new_code_cell(source)
-    cell.metadata["nbgrader"] = {"grade": False, "solution": False, "locked": False, "task": False,
-                                 "grade_id": grade_id, "schema_version": 3, **flags}
-    return cell
-
-
 def source_notebook():
-    return new_notebook(metadata={"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python",
-                                                 "name": "python3"}}, cells=[
+    return small_notebook(
         new_markdown_cell("# Mini TP"),
-        _cell("import math\nvalues = [1, 2, 3]", "setup", locked=True),
-        _cell("assert len(values) == 3", "test_setup", grade=True, locked=True, points=1),
-        _cell("def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION", "double",
-              solution=True),
-        _cell("assert double(2) == 4\n### BEGIN HIDDEN TESTS\nassert double(-1) == -2\n### END HIDDEN TESTS",
-              "test_double", grade=True, locked=True, points=2),
-        _cell("### BEGIN SOLUTION\ntotal = sum(values)\n### END SOLUTION", "total", solution=True),
-        _cell("assert total == 6", "test_total", grade=True, locked=True, points=1),
-        _cell("assert math.pi > 3", "test_math", grade=True, locked=True, points=1),
-    ])
+        nbgrader_cell("import math\nvalues = [1, 2, 3]", "setup", locked=True),
+        nbgrader_cell("assert len(values) == 3", "test_setup", grade=True, locked=True, points=1),
+        nbgrader_cell("def double(x):\n    ### BEGIN SOLUTION\n    return 2 * x\n    ### END SOLUTION", "double",
+                      solution=True),
+        nbgrader_cell("assert double(2) == 4\n### BEGIN HIDDEN TESTS\nassert double(-1) == -2\n### END HIDDEN TESTS",
+                      "test_double", grade=True, locked=True, points=2),
+        nbgrader_cell("### BEGIN SOLUTION\ntotal = sum(values)\n### END SOLUTION", "total", solution=True),
+        nbgrader_cell("assert total == 6", "test_total", grade=True, locked=True, points=1),
+        nbgrader_cell("assert math.pi > 3", "test_math", grade=True, locked=True, points=1),
+    )
 
 
 DOUBLE = "def double(x):\n    return 2 * x"

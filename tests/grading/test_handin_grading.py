@@ -17,10 +17,11 @@ import sys
 
 import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
+from nbformat.v4 import new_code_cell, new_markdown_cell
 
 from course import pipeline
 from course.grading import incidents
+from small_assignment import declare_assert_graded, nbgrader_cell, small_notebook
 
 from course.grading.runner import grade_class
 
@@ -46,23 +47,15 @@ print(seen)
 """
 
 
-def _cell(source, grade_id, **flags):
-    cell = new_code_cell(source)
-    cell.metadata["nbgrader"] = {"grade": False, "solution": False, "locked": False, "task": False,
-                                 "grade_id": grade_id, "schema_version": 3, **flags}
-    return cell
-
-
 def source_notebook():
-    return new_notebook(metadata={"kernelspec": {"display_name": "Python 3 (ipykernel)", "language": "python",
-                                                 "name": "python3"}}, cells=[
+    return small_notebook(
         new_markdown_cell("# Mini TP"),
-        _cell("values = [1, 2, 3]", "setup", locked=True),
-        _cell("### BEGIN SOLUTION\ntotal = sum(values)\n### END SOLUTION", "total", solution=True),
-        _cell("assert total == 6", "test_total", grade=True, locked=True, points=2),
-        _cell("### BEGIN SOLUTION\nlargest = max(values)\n### END SOLUTION", "largest", solution=True),
-        _cell("assert largest == 3", "test_largest", grade=True, locked=True, points=1),
-    ])
+        nbgrader_cell("values = [1, 2, 3]", "setup", locked=True),
+        nbgrader_cell("### BEGIN SOLUTION\ntotal = sum(values)\n### END SOLUTION", "total", solution=True),
+        nbgrader_cell("assert total == 6", "test_total", grade=True, locked=True, points=2),
+        nbgrader_cell("### BEGIN SOLUTION\nlargest = max(values)\n### END SOLUTION", "largest", solution=True),
+        nbgrader_cell("assert largest == 3", "test_largest", grade=True, locked=True, points=1),
+    )
 
 
 def nbgrader(root, *args, timeout=600):
@@ -102,8 +95,8 @@ def graded(tmp_path_factory):
     with open(root / "nbgrader_config.py", "a") as config:
         config.writelines(f"get_config().HandinBounds.{name} = {value}  # noqa: F821\n"
                           for name, value in BOUNDS.items())
-        # plain nbgrader asserts, no graders check: declared so, on purpose
-        config.write(f"get_config().JudgeHandovers.assert_graded = [{ASSIGNMENT!r}]  # noqa: F821\n")
+
+    declare_assert_graded(root, ASSIGNMENT)
     (root / "source" / ASSIGNMENT).mkdir()
     nbformat.write(source_notebook(), root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
     release = nbformat.read(pipeline.generate_release(root, ASSIGNMENT) / f"{ASSIGNMENT}.ipynb", as_version=4)
