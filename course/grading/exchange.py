@@ -51,17 +51,14 @@ class SafeCollect(ExchangeCollect):
     def _share(self, dest):
         """What nbgrader's copy does on a group-shared course: folders ug+rwx (setgid), files ug+rw."""
         for folder, _, names in os.walk(dest):
-            mode = os.stat(folder).st_mode
-            if mode & 0o2770 != 0o2770:
-                try:
-                    os.chmod(folder, (mode | 0o2770) & 0o2777)
-                except PermissionError:
-                    self.log.warning("Could not update permissions of %s to make it groupshared", folder)
+            self._add_mode(folder, 0o2770, 0o2777)
             for name in names:
-                path = os.path.join(folder, name)
-                mode = os.stat(path).st_mode
-                if mode & 0o660 != 0o660:
-                    try:
-                        os.chmod(path, (mode | 0o660) & 0o777)
-                    except PermissionError:
-                        self.log.warning("Could not update permissions of %s to make it groupshared", path)
+                self._add_mode(os.path.join(folder, name), 0o660, 0o777)
+
+    def _add_mode(self, path, bits, mask):
+        mode = os.stat(path).st_mode
+        if mode & bits != bits:
+            try:
+                os.chmod(path, (mode | bits) & mask)
+            except PermissionError:
+                self.log.warning("Could not update permissions of %s to make it groupshared", path)

@@ -137,9 +137,10 @@ def problems_of(item, outcome, folder):
         problems.append(f"{item.what}: the catalogue names {test}, which is not a test cell of the notebook")
     if item.clean and outcome.incidents:
         problems.append(f"{item.what}: its run had problems: " + summarize(outcome.incidents))
-    if item.clean and integrity_flags(folder):
+    flags = integrity_flags(folder) if item.clean else []
+    if flags:
         problems.append(f"{item.what}: the integrity scan flags the instructor's own code: "
-                        + ", ".join(integrity_flags(folder)) + " (change the solution or the scan's rules)")
+                        + ", ".join(flags) + " (change the solution or the scan's rules)")
     return problems
 
 
