@@ -1,0 +1,31 @@
+"""deploy/install.sh: one environment every user runs, that tells students nothing they must not know."""
+from unix_users import run_as, user_environment
+
+
+def test_can_a_student_run_the_course_environment_but_not_read_graders(deployment, unix_users):
+    student = unix_users.create("stu")
+    env = user_environment(student, [deployment.bin])
+    run_as(student, ["python", "-c", "import torch, torchvision, nbgrader, handover, course"], env=env)
+    imported = run_as(student, ["python", "-c", "import graders.tp_convolution"], env=env, check=False)
+    assert imported.returncode != 0
+    read = ("import sysconfig; open(sysconfig.get_paths()['purelib'] + '/graders/tp_convolution.py')")
+    denied = run_as(student, ["python", "-c", read], env=env, check=False)
+    assert "PermissionError" in denied.stderr
+
+
+def test_can_an_instructor_read_graders_through_the_instructors_group(deployment, unix_users):
+    instructor = unix_users.create("ins", groups=[deployment.instructors_group])
+    env = user_environment(instructor, [deployment.bin])
+    run_as(instructor, ["python", "-c", "import graders.tp_convolution"], env=env)
+
+
+def test_does_every_user_get_the_exchange_and_course_id_of_the_deployment(deployment, unix_users):
+    student = unix_users.create("stu2")
+    env = user_environment(student, [deployment.bin])
+    probe = ("from nbgrader.apps import NbGrader\napp = NbGrader()\napp.load_config_file()\n"
+             "print(app.config.Exchange.root, app.config.CourseDirectory.course_id)")
+    shown = run_as(student, ["python", "-c", probe], env=env).stdout.split()
+    import course_config
+
+    assert shown == [str(deployment.exchange), course_config.COURSE_ID]
+    assert deployment.exchange.stat().st_mode & 0o7777 == 0o1777
