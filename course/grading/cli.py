@@ -16,6 +16,9 @@ def main(argv=None):
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
 
+    from course.__main__ import use_course_root
+
+    use_course_root(args.root)
     from .runner import grade_class
     from .setup_check import GradingSetupError
 
