@@ -50,3 +50,16 @@ def test_does_the_course_command_read_the_course_folders_configuration(deploymen
     env = user_environment(instructor, [deployment.bin])
     shown = run_as(instructor, ["course", "weights", "status"], env=env, cwd=folder).stdout
     assert "vgg16" in shown and "resnet50" not in shown
+
+
+def test_does_the_environment_hold_every_file_of_the_course_package(deployment):
+    """A non-editable install carries only what pyproject.toml declares: templates too, or feedback breaks."""
+    import sysconfig
+
+    site = deployment.env / Path(sysconfig.get_paths()["purelib"]).relative_to(sysconfig.get_paths()["data"])
+    for package in ("course", "handover", "graders"):
+        shipped = {p.relative_to(REPOSITORY) for p in (REPOSITORY / package).rglob("*")
+                   if p.is_file() and "__pycache__" not in p.parts}
+        installed = {p.relative_to(site) for p in (site / package).rglob("*")
+                     if p.is_file() and "__pycache__" not in p.parts}
+        assert shipped == installed, package
