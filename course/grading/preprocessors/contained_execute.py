@@ -59,7 +59,7 @@ from traitlets import Float, Integer
 from handover import MIME_TYPE
 
 from ..incidents import record
-from .canonical import cell_ref
+from ..canonical import cell_ref
 
 #: A test cell's hand-overs to the judge are kept whatever the student printed, within these bounds.
 HANDOVERS_PER_CELL = 4
