@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 
 setup: $(VENV)/.installed
 
-# bubblewrap isolates each submission's kernel during grading (see course/sandbox.py);
+# bubblewrap isolates each submission's kernel during grading (see course/grading/sandbox.py);
 # chromium and chromium-driver run the browser tests (pages made from submissions run no student script).
 $(VENV)/.installed: pyproject.toml
 	@command -v bwrap >/dev/null || { \
