@@ -147,8 +147,9 @@ def _run_kernel(request):
 
 
 def _cause(error):
-    """``Type: message (zygote.py:line, in function)``, for the instructor."""
-    frames = traceback.extract_tb(error.__traceback__)
+    """``Type: message (zygote.py:line, in function)``, for the instructor: the step that failed, not the helper
+    that made the system call."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.name not in ("_check", "_mount")]
     where = f" (zygote.py:{frames[-1].lineno}, in {frames[-1].name})" if frames else ""
     return f"{type(error).__name__}: {error}"[:1000] + where
 
