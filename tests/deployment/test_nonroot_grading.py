@@ -30,14 +30,16 @@ def instructor(deployment, unix_users):
 def prepared(deployment, instructor):
     """A course released by the instructor (in the shared environment) with two submissions handed in."""
     folder = Path(tempfile.mkdtemp(prefix="cnn-prepared-", dir="/var/tmp"))
-    root = pipeline.copy_course(folder / "course")
-    give(folder, instructor)
-    env = user_environment(instructor, [deployment.bin])
-    run_as(instructor, ["nbgrader", "generate_assignment", ASSIGNMENT, "--force"], env=env, cwd=root)
-    pipeline.write_submissions(root, ASSIGNMENT, chosen=STUDENTS)
-    give(root, instructor)
-    yield root
-    shutil.rmtree(folder, ignore_errors=True)
+    try:
+        root = pipeline.copy_course(folder / "course")
+        give(folder, instructor)
+        env = user_environment(instructor, [deployment.bin])
+        run_as(instructor, ["nbgrader", "generate_assignment", ASSIGNMENT, "--force"], env=env, cwd=root)
+        pipeline.write_submissions(root, ASSIGNMENT, chosen=STUDENTS)
+        give(root, instructor)
+        yield root
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def give(path, user):
