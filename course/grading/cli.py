@@ -28,4 +28,14 @@ def main(argv=None):
     except GradingSetupError as error:
         print(f"ERROR: {error}", file=sys.stderr)
         return 2
+    except Exception as error:  # a bug or a machine problem: its traceback, then its cause in one line
+        import traceback
+
+        from .runner import cause_of
+
+        traceback.print_exc()
+        print(f"ERROR: `course grade` stopped on an unexpected error: {cause_of(error)}.\nThe run report was not "
+              "written; the students recorded before the error (none if it stopped in the pre-flight) keep their "
+              "grades in the gradebook. Fix the cause and run the same command again.", file=sys.stderr)
+        return 3
     return 1 if any(o.status == "failed" for o in outcomes) else 0
