@@ -37,7 +37,6 @@ KEPT_FLAGS = ((os.ST_NOSUID, MS_NOSUID), (os.ST_NODEV, MS_NODEV), (os.ST_NOEXEC,
               (os.ST_NOATIME, MS_NOATIME), (os.ST_NODIRATIME, MS_NODIRATIME), (os.ST_RELATIME, MS_RELATIME))
 MNT_DETACH = 2
 PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 24, 38
-SYS_CAPSET = 126  # x86_64
 SPOOL, KERNEL_RUN, OLD_TMP = "/spool", "/run/kernel", "/run/oldtmp"
 
 libc = ctypes.CDLL(None, use_errno=True)
@@ -93,7 +92,8 @@ def _drop_capabilities():
         _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
 
     header, data = Header(0x20080522, 0), (Data * 2)()
-    _check(libc.syscall(SYS_CAPSET, ctypes.byref(header), ctypes.byref(data)), "capset")
+    # glibc's own capset() wrapper: no system call number, which differs between architectures.
+    _check(libc.capset(ctypes.byref(header), ctypes.byref(data)), "capset")
 
 
 def _set_limits(limits):

@@ -54,6 +54,11 @@ def test_is_each_kernel_the_first_process_of_its_own_namespace(server, tmp_path)
     assert text(outputs[0]) == "1 ['1']\n"
 
 
+def test_does_a_kernel_run_without_any_capability(server, tmp_path):
+    outputs, _ = run(tmp_path, "print([l for l in open('/proc/self/status') if l.startswith(('CapEff', 'CapPrm'))])")
+    assert text(outputs[0]) == "['CapPrm:\\t0000000000000000\\n', 'CapEff:\\t0000000000000000\\n']\n"
+
+
 def test_does_a_kernel_see_its_files_but_not_the_other_submissions(server, tmp_path):
     (tmp_path / "cat.txt").write_text("miaou")
     other = tmp_path / "other"
