@@ -49,6 +49,10 @@ ASSERT_GRADED_ASSIGNMENTS = ()
 HANDIN_MAX_FILES = 100              # files, in name order
 HANDIN_MAX_FILE_BYTES = 50 * 2**20  # one file
 HANDIN_MAX_TOTAL_BYTES = 200 * 2**20  # all of them (they must fit in WORKDIR_LIMIT_BYTES)
+#: Who may read and write the course folder besides the instructor: False, nobody (folders 0700, files 0600);
+#: True, the folder's group, e.g. the TAs (nbgrader's CourseDirectory.groupshared: folders 2770, files 0660).
+#: Others never. What the grading tools create gets these modes; `course doctor` checks the rest.
+GROUPSHARED = False
 #: "bwrap" isolates each submission's kernel (required on a shared machine),
 #: "none" runs it as the instructor (only for trusted notebooks).
 SANDBOX = "bwrap"
@@ -94,6 +98,14 @@ def configure_nbgrader(c, root=ROOT):
     if scripts not in os.environ.get("PATH", "").split(os.pathsep):
         os.environ["PATH"] = os.pathsep.join([scripts, os.environ.get("PATH", "")])
     c.CourseDirectory.course_id = COURSE_ID
+    # The solutions, every student's work and grades live here: what nbgrader and the grading tools create
+    # (gradebook.db, autograded/, feedback/, reports/) is private from the start (course/deployment/permissions.py).
+    from course.deployment.permissions import converter_permissions, restrict_umask
+
+    c.CourseDirectory.groupshared = GROUPSHARED
+    restrict_umask(GROUPSHARED)
+    for converter, mode in converter_permissions(GROUPSHARED).items():
+        c[converter].permissions = mode
     c.CourseDirectory.root = str(root)
     # The jupytext twin (.md) of each source notebook holds the solutions:
     # it must never be copied into a release.
@@ -126,7 +138,8 @@ def configure_nbgrader(c, root=ROOT):
     c.HandinBounds.max_files = HANDIN_MAX_FILES
     c.HandinBounds.max_file_bytes = HANDIN_MAX_FILE_BYTES
     c.HandinBounds.max_total_bytes = HANDIN_MAX_TOTAL_BYTES
-    c.ExchangeFactory.collect = "course.grading.exchange.SafeCollect"
+    c.ExchangeFactory.collect = "course.grading.exchange.SafeCollect"  # also: collected work private
+    c.ExchangeFactory.release_feedback = "course.grading.exchange.PrivateReleaseFeedback"
 
     # Fault containment (course/grading): a broken submission costs only its own points.
     from course.grading.preprocessors import AUTOGRADE, SANITIZE

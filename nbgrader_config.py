@@ -12,11 +12,16 @@ HERE = Path(__file__).resolve().parent
 
 
 def refuse_everything(c, error):
+    missing = f" (`{error.name}` is missing here)" if isinstance(error, ImportError) and error.name else ""
     message = (f"The course configuration (course_config.py in {HERE}) could not be applied in this Python "
                f"({sys.executable}): {type(error).__name__}: {error}\nnbgrader refuses to release, collect, grade "
-               "or give feedback with its default settings (no sandbox, no judge, hidden tests shown). To fix: run "
-               "nbgrader (or the Jupyter server of the formgrader) from the course's environment "
-               "(`.venv/bin/nbgrader ...`), or `pip install -e <course repository>` into this one.")
+               "or give feedback with its default settings (no sandbox, no judge, hidden tests shown). The Python "
+               f"that runs nbgrader or the formgrader (the instructor's Jupyter server) must be the course "
+               f"environment's{missing}. To fix: run nbgrader from the course's environment "
+               "(`.venv/bin/nbgrader ...`, or the environment of deploy/install.sh: /opt/cnn-course/bin/nbgrader); on a "
+               "JupyterHub, start the instructor's server from that environment (its bin/jupyterhub-singleuser); or "
+               "`pip install -e <course repository>` into this Python. `course doctor --python "
+               f"{sys.executable}` checks it.")
     print(f"ERROR: {message}", file=sys.stderr)
     c.CourseSetup.refused = message  # read by `course grade` (course/grading/runner.py: load_config)
 

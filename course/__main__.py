@@ -12,6 +12,8 @@ COMMANDS = {
     "release": ("course.release", "generate release/<a> with nbgrader; a failure keeps the committed one"),
     "sync": ("course.notebooks", "regenerate each source .ipynb from its MyST twin (.md)"),
     "data": ("course.data", "make data/ and copy it into each assignment"),
+    "doctor": ("course.deployment.doctor", "check a deployment (permissions, exchange, environments, sandbox, "
+                                           "weights, configuration) and print the fix of each problem"),
     "weights": ("course.weights", "place and verify pretrained weights in the torch cache"),
 }
 

@@ -1,10 +1,21 @@
 """Shared fixtures: a graded copy of the course, made once per session and assignment."""
+import os
 import shutil
 
 import pytest
 
 import course_config
 from course import pipeline
+
+
+@pytest.fixture(autouse=True)
+def _keep_umask():
+    """Loading the course's configuration in-process sets a private umask (course_config.configure_nbgrader):
+    each test starts with the session's, whatever ran before."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    yield
+    os.umask(umask)
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,8 @@ there, once per run, and raises :class:`GradingSetupError` (a BaseException,
 so no per-student ``except Exception`` turns it into a zero) before any
 destination is removed or any grade recorded:
 
+- the sandbox can start (user namespaces), the grading Python exists, nothing in the course folder is
+  writable by others (:func:`.setup_check.check_environment`, the cheap checks of ``course doctor``);
 - a sandboxed kernel like the students' imports ``handover`` and torch
   (:func:`.setup_check.probe_kernel`);
 - the judge starts and answers in time, has a check for every test cell of the
@@ -59,7 +61,7 @@ def check_autograde_setup(converter):
     from .judge import judge_for, test_cells
     from .preprocessors.judge_handovers import JudgeHandovers
     from .sandbox import SandboxedKernelManager
-    from .setup_check import probe_kernel
+    from .setup_check import check_environment, probe_kernel
 
     config = converter.config
     python = config.JudgeHandovers.get("grading_python") or ""
@@ -69,6 +71,7 @@ def check_autograde_setup(converter):
                                 "JudgeHandovers.grading_python, so no test could be judged. To fix: run nbgrader "
                                 "from the course root, where nbgrader_config.py applies course_config.py. "
                                 "Nothing was recorded.")
+    check_environment(root, config, converter.log.warning)
     probe_kernel(SandboxedKernelManager(kernel_name="python3", config=config))
     judged = JudgeHandovers(config=config)
     for assignment in sorted(set(assignments_of(converter)) - set(judged.assert_graded)):

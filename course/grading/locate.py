@@ -27,6 +27,13 @@ def package_dir(name, python, root):
         found = _here(name, root)
         if found:
             return found
+    if not os.access(python, os.X_OK):
+        raise GradingSetupError(
+            f"Grading stopped before any student was graded: the course environment was not found (the grading "
+            f"Python {python} does not exist, or this user cannot run it).\n\nTo fix: set GRADING_PYTHON in "
+            "course_config.py to the Python of the course environment (deploy/install.sh: "
+            "/opt/cnn-course/bin/python), or run `make setup` in the course root to build its .venv. Nothing was "
+            "recorded.")
     try:
         result = subprocess.run([python, "-c", probe], cwd=root, capture_output=True, text=True, timeout=120,
                                 env=dict(os.environ, PYTHONSAFEPATH=""))

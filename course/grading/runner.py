@@ -29,7 +29,7 @@ from pathlib import Path
 
 import nbformat
 
-from . import incidents, preflight
+from . import incidents, preflight, setup_check
 from .incidents import summarize
 from .judge import judge_for, test_cells
 from .locate import package_dir
@@ -303,6 +303,7 @@ def grade_class(root, assignment, jobs=None, students=None, progress=True, log=p
     _quiet_gradebook_warnings()
     root = Path(root).resolve()
     config = load_config(root)
+    setup_check.check_environment(root, config, log)  # user namespaces, grading Python, permissions
     snapshot = require_assignment(root, config, assignment)
     chosen = find_students(root, assignment, students)
     jobs = max(1, jobs or os.cpu_count() or 1)

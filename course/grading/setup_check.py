@@ -5,6 +5,8 @@ start (``course.grading.judge``), would make every hidden test fail: every stude
 would report success. The check runs one probe in a sandboxed kernel exactly
 like the students' and stops the whole grading run when it fails.
 """
+import os
+import sys
 import textwrap
 
 #: Run in a fresh grading kernel; prints OK when the grading environment is complete.
@@ -23,14 +25,47 @@ class GradingSetupError(BaseException):
     """
 
 
-def explain(error_text, python):
+def check_environment(root, config, warn):
+    """The cheap checks of ``course doctor`` that concern grading, before anything is graded: raise
+    GradingSetupError on an error (the sandbox cannot start, no grading Python, something in the course folder
+    others may write), and ``warn`` each warning (what others may read)."""
+    from course.deployment.doctor import grading_findings
+    from course.deployment.findings import errors, report
+
+    findings = grading_findings(root, config)
+    if errors(findings):
+        raise GradingSetupError("Grading stopped before any student was graded; nothing was recorded. The setup "
+                                "check found:\n" + report(errors(findings)) + "\n(`course doctor` checks the "
+                                "whole deployment.)")
+    for finding in findings:
+        warn(finding.format())
+
+
+def explain(error_text, python, sandbox="bwrap", bwrap="bwrap"):
+    """The message of a failed probe: the cause when the machine's setup is at fault (the sandbox cannot start:
+    user namespaces; no grading Python), else what the kernel said and how to install the course's environment."""
+    from course.deployment.userns import bwrap_failure, diagnose
+
+    failure = bwrap_failure(bwrap) if sandbox == "bwrap" else None
+    if failure:
+        what, fix = diagnose(failure, bwrap)
+        return (f"Grading stopped before any student was graded: the students' kernels cannot start in the "
+                f"sandbox.\n\n{what}\n\nTo fix: {fix}\nNothing was recorded in the gradebook.")
+    if not os.access(python, os.X_OK):
+        return (f"Grading stopped before any student was graded: the course environment was not found (the grading "
+                f"Python {python} does not exist).\n\nTo fix: set GRADING_PYTHON in course_config.py to the Python "
+                "of the course environment (deploy/install.sh: /opt/cnn-course/bin/python), or run `make setup` in "
+                "the course root to build its .venv. Nothing was recorded in the gradebook.")
+    defaulted = (" The grading Python is the one running nbgrader: no course environment was found (no .venv in "
+                 "the course root, GRADING_PYTHON not set in course_config.py).") \
+        if "No module named" in error_text and os.path.realpath(python) == os.path.realpath(sys.executable) else ""
     return (
         "Grading stopped before any student was graded: the grading kernel cannot run the course's "
-        f"hidden tests.\n\nThe kernel ({python}) said:\n{textwrap.indent(error_text.strip(), '    ')}\n\n"
+        f"hidden tests.{defaulted}\n\nThe kernel ({python}) said:\n{textwrap.indent(error_text.strip(), '    ')}\n\n"
         "To fix: run the grading from the course root with the course's environment installed "
-        "(`make setup`, then `.venv/bin/nbgrader ...` or `.venv/bin/course grade ...`), or set "
-        "GRADING_PYTHON in course_config.py to a Python where `pip install -e <course root>` was run. "
-        "Nothing was recorded in the gradebook."
+        "(`make setup`, then `.venv/bin/nbgrader ...` or `.venv/bin/course grade ...`; on a hub, the environment "
+        "of deploy/install.sh), or set GRADING_PYTHON in course_config.py to a Python where "
+        "`pip install -e <course root>` was run. Nothing was recorded in the gradebook."
     )
 
 
@@ -50,10 +85,14 @@ def probe_kernel(kernel_manager, timeout=300):
         try:
             client.execute()
         except Exception as error:  # the kernel did not even start
-            raise GradingSetupError(explain(f"{type(error).__name__}: {error}", kernel_manager.grading_python))
+            raise GradingSetupError(explain(f"{type(error).__name__}: {error}", *_setup_of(kernel_manager)))
     outputs = notebook.cells[0].outputs
     if any(o.get("text") == "OK\n" for o in outputs):
         return
     errors = [f"{o.ename}: {o.evalue}" for o in outputs if o.output_type == "error"]
     text = "\n".join(errors or [o.get("text", "") for o in outputs]) or "no output"
-    raise GradingSetupError(explain(text, kernel_manager.grading_python))
+    raise GradingSetupError(explain(text, *_setup_of(kernel_manager)))
+
+
+def _setup_of(kernel_manager):
+    return kernel_manager.grading_python, kernel_manager.sandbox, kernel_manager.bwrap_path

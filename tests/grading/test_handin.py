@@ -9,6 +9,7 @@ notebook executions are in ``test_handin_grading.py`` (slow).
 import os
 import signal
 import socket
+import stat
 import subprocess
 import sys
 from contextlib import contextmanager
@@ -276,7 +277,9 @@ def mini_source():
                                                  "name": "python3"}}, cells=[cell, test])
 
 
-def test_does_collect_copy_links_planted_in_the_exchange_as_nothing(course_copy, tmp_path):
+def release_and_submit(course_copy, tmp_path):
+    """The mini assignment released into an exchange of its own, fetched and submitted: (options naming the
+    exchange, the hand-in in the exchange's inbound)."""
     exchange, cache, home = tmp_path / "exchange", tmp_path / "cache", tmp_path / "student"
     for folder in (exchange, cache, home):
         folder.mkdir()
@@ -291,6 +294,18 @@ def test_does_collect_copy_links_planted_in_the_exchange_as_nothing(course_copy,
     nbgrader(home, "fetch_assignment", ASSIGNMENT, *student)
     nbgrader(home, "submit", ASSIGNMENT, *student)
     [inbound] = (exchange / course_config.COURSE_ID / "inbound").iterdir()
+    return where, inbound
+
+
+def modes_under(folder):
+    """{mode of each folder}, {mode of each file} under ``folder`` (itself included)."""
+    paths = [folder, *folder.rglob("*")]
+    return ({stat.S_IMODE(p.stat().st_mode) for p in paths if p.is_dir()},
+            {stat.S_IMODE(p.stat().st_mode) for p in paths if p.is_file()})
+
+
+def test_does_collect_copy_links_planted_in_the_exchange_as_nothing(course_copy, tmp_path):
+    where, inbound = release_and_submit(course_copy, tmp_path)
     planted = plant(inbound, course_copy)  # links to the instructor's gradebook and sources, a pipe, a socket
     before = entries(inbound)
 
@@ -304,9 +319,18 @@ def test_does_collect_copy_links_planted_in_the_exchange_as_nothing(course_copy,
     assert not planted & set(entries(submitted))
     assert b"SQLite format 3" not in contents(submitted) and b"ANSWER" not in contents(submitted)
     assert entries(inbound) == before  # the exchange is left as it was
+    assert modes_under(submitted) == ({0o700}, {0o600})  # in the exchange, the hand-in's folder is 777
     assert "not collected" in log
     # autograde reports them: to the instructor (integrity) and, in French, to the student
     assert {f.where for f in scan_handin(submitted)} == {f"file {path}" for path in planted}
     nb, _ = NoteDroppedFiles().preprocess(new_notebook(), {
         "metadata": {"path": str(submitted)}, "nbgrader": {"assignment": ASSIGNMENT, "notebook": ASSIGNMENT}})
     assert f"«{NBSP}gradebook.db{NBSP}» (lien symbolique)" in incidents.of(nb)[0].message
+
+
+def test_does_collect_share_a_submission_with_the_group_only_when_the_course_is_groupshared(course_copy, tmp_path):
+    where, inbound = release_and_submit(course_copy, tmp_path)
+    nbgrader(course_copy, "collect", ASSIGNMENT, "--CourseDirectory.groupshared=True", *where)
+    submitted = course_copy / "submitted" / inbound.name.split("+")[0] / ASSIGNMENT
+    assert modes_under(submitted) == ({0o2770}, {0o660})
+    assert stat.S_IMODE(submitted.parent.stat().st_mode) == 0o2770
