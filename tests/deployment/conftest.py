@@ -69,3 +69,14 @@ def deployment(unix_users):
     assert result.returncode == 0, f"deploy/install.sh failed:\n{result.stdout}\n{result.stderr}"
     yield Deployment(env, site, site / "exchange", site / "weights", group)
     shutil.rmtree(site, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def course_hub(deployment, unix_users):
+    """A real JupyterHub of the course, set up by docs/hub.md's commands up to the first release, with an
+    instructor and three students whose servers run (tests/support/course_hub.py)."""
+    import course_hub as hub_support
+
+    hub = hub_support.set_up(deployment, unix_users)
+    yield hub
+    hub.stop()
