@@ -15,6 +15,7 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -119,6 +120,7 @@ class CourseHub:
     log: Path = None
 
     timings: dict = field(default_factory=dict)
+    spawns: list = field(default_factory=list)
 
     def timed(self, name, function, *args, **kwargs):
         """``function(*args, **kwargs)``, its wall time kept in ``timings`` (the suite must stay fast)."""
@@ -218,12 +220,16 @@ class CourseHub:
         """Each user's server, started by the hub's spawner (as a user would by logging in)."""
         names = [user.name for user in users]
         self.api("POST", "/hub/api/users", {"usernames": names})
-        for name in names:
-            self.api("POST", f"/hub/api/users/{name}/server")
+        # The hub answers a spawn request once the server is up: ask for all of them at once, in the background.
+        pool = ThreadPoolExecutor(len(names))
+        self.spawns = [pool.submit(self.api, "POST", f"/hub/api/users/{name}/server") for name in names]
+        pool.shutdown(wait=False)
         if wait:
             self.wait_for_servers(users)
 
     def wait_for_servers(self, users):
+        for spawn in self.spawns:
+            spawn.result(timeout=300)
         deadline = time.monotonic() + 240
         for name in (user.name for user in users):
             while not self.api("GET", f"/hub/api/users/{name}").get("servers", {}).get("", {}).get("ready"):
