@@ -77,6 +77,9 @@ def course_hub(deployment, unix_users):
     instructor and three students whose servers run (tests/support/course_hub.py)."""
     import course_hub as hub_support
 
+    if shutil.which("configurable-http-proxy") is None:
+        pytest.fail("configurable-http-proxy (JupyterHub's proxy) is missing: npm install -g configurable-http-proxy "
+                    "(npm from Debian's nodejs and npm packages; `make setup` does it)")
     hub = hub_support.set_up(deployment, unix_users)
     yield hub
     hub.stop()
