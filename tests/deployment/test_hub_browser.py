@@ -31,7 +31,7 @@ def browser(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def student(course_hub, unix_users):
-    return unix_users.create("web")
+    return unix_users.create("hubweb")
 
 
 class Steps:

@@ -251,8 +251,8 @@ def variables(deployment, instructor, students, bundle, weights_file):
 
 def set_up(deployment, unix_users, students=3):
     """The guide, from the machine's packages to the first release, then the hub and the users' servers."""
-    instructor = unix_users.create("ins", groups=[deployment.instructors_group])
-    students = [unix_users.create(f"stu{i}") for i in range(1, students + 1)]
+    instructor = unix_users.create("hubins", groups=[deployment.instructors_group])
+    students = [unix_users.create(f"hubstu{i}") for i in range(1, students + 1)]
     guide = Guide()
     values = variables(deployment, instructor, students, snapshot_bundle(deployment.site),
                        fake_weights(deployment.site))
