@@ -7,7 +7,7 @@ PY := $(VENV)/bin/python
 
 setup: $(VENV)/.installed
 
-# bubblewrap isolates each submission's kernel during grading (see course/sandbox.py);
+# bubblewrap isolates each submission's kernel during grading (see course/grading/sandbox.py);
 # chromium and chromium-driver run the browser tests (pages made from submissions run no student script);
 # configurable-http-proxy (npm, run by Debian's nodejs) is JupyterHub's proxy, for the hub's tests (docs/hub.md).
 $(VENV)/.installed: pyproject.toml

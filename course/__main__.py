@@ -2,6 +2,7 @@
 import argparse
 import importlib
 import sys
+from pathlib import Path
 
 #: Each command is the ``main(argv)`` of a module, imported only when used
 #: (so that ``data`` does not pay for importing torch).
@@ -15,7 +16,17 @@ COMMANDS = {
 }
 
 
+def use_course_root(root):
+    """Make the course folder's own ``course_config`` (and ``graders``) win over the copies installed in the
+    environment: a console script's ``sys.path`` starts with its ``bin/`` folder, not with the folder it runs in,
+    so on a shared environment (deploy/install.sh) the instructor's edits would otherwise be ignored."""
+    root = str(Path(root).resolve())
+    if (Path(root) / "course_config.py").is_file() and sys.path[:1] != [root]:
+        sys.path.insert(0, root)
+
+
 def main(argv=None):
+    use_course_root(Path.cwd())
     parser = argparse.ArgumentParser(
         prog="course",
         usage="%(prog)s {" + ",".join(COMMANDS) + "} [args...]",

@@ -22,10 +22,14 @@ umask 022
 [ "$(id -u)" = 0 ] || { echo "deploy/install.sh: run it as root (it installs for every user)" >&2; exit 1; }
 getent group "$INSTRUCTORS_GROUP" >/dev/null || groupadd "$INSTRUCTORS_GROUP"
 
-# The environment, then the course's own package (always reinstalled, so an update takes effect).
+# The environment, then the course's own package (always reinstalled, so an update takes effect), built from
+# a clean copy of its sources: nothing is written into the repository, no stale build/ is packaged.
+BUILD=$(mktemp -d)
+trap 'rm -rf "$BUILD"' EXIT
+cp -R "$SRC/pyproject.toml" "$SRC/course_config.py" "$SRC/course" "$SRC/graders" "$SRC/handover" "$BUILD/"
 [ -x "$COURSE_ENV/bin/python" ] || "$SYSTEM_PYTHON" -m venv "$COURSE_ENV"
-"$COURSE_ENV/bin/pip" install --quiet "$SRC[hub]"
-"$COURSE_ENV/bin/pip" install --quiet --no-deps --force-reinstall "$SRC"
+"$COURSE_ENV/bin/pip" install --quiet "$BUILD[hub]"
+"$COURSE_ENV/bin/pip" install --quiet --no-deps --force-reinstall "$BUILD"
 PY="$COURSE_ENV/bin/python"
 
 # graders holds the references: instructors only (students' kernels and servers run this environment).

@@ -6,8 +6,9 @@ from pathlib import Path
 import numpy as np
 
 
-#: Graders' copy of the course data (the repository's data/ folder).
-CAT_IMAGE = Path(__file__).resolve().parents[1] / "data" / "cat.jpg"
+#: Where the course data is: the course root the judge runs in, else beside graders (a checkout's data/).
+#: graders installed as a package (a shared environment) carry no data: the course folder does.
+DATA_FOLDERS = (Path.cwd() / "data", Path(__file__).resolve().parents[1] / "data")
 IMAGE_SIZE = 256
 IMAGENET_MEAN = np.array([0.485, 0.456, 0.406], dtype=np.float32)
 IMAGENET_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
@@ -15,12 +16,22 @@ IMAGENET_STD = np.array([0.229, 0.224, 0.225], dtype=np.float32)
 VGG_SEED = 0
 
 
+def course_data(name):
+    """The course's data file ``name`` (the first of DATA_FOLDERS that has it)."""
+    found = [folder / name for folder in DATA_FOLDERS if (folder / name).is_file()]
+    if not found:
+        folders = ", ".join(map(str, DATA_FOLDERS))
+        raise FileNotFoundError(f"{name} is in none of the course's data folders ({folders}): run the judge in the "
+                                "course root, which holds data/")
+    return found[0]
+
+
 @functools.lru_cache(maxsize=1)
 def cat_image():
     """``img`` of the lab, as a float32 array (1, 3, 256, 256) in [0, 1]."""
     from PIL import Image
 
-    with Image.open(CAT_IMAGE) as photo:
+    with Image.open(course_data("cat.jpg")) as photo:
         resized = photo.convert("RGB").resize((IMAGE_SIZE, IMAGE_SIZE), Image.Resampling.BICUBIC)
     pixels = np.asarray(resized, dtype=np.float32) / np.float32(255)
     pixels = pixels.transpose(2, 0, 1)[None]

@@ -1,12 +1,15 @@
 """The sandboxed kernel: it sees its own folder and what it needs to import, nothing else."""
+import os
 import socket
+import subprocess
+import sys
 
 import pytest
 from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_notebook
 
 import course_config
-from course.grading.sandbox import WORK_DIR, SandboxedKernelManager
+from course.grading.sandbox import WORK_DIR, SandboxedKernelManager, python_paths
 
 
 @pytest.fixture
@@ -140,3 +143,16 @@ def test_do_files_handed_in_never_shadow_a_library_or_handover_but_own_modules_i
     outputs = run_sandboxed(work, "import numpy, handover, my_helpers\n"
                                   "print(numpy.__name__, hasattr(handover, 'FAKE'), my_helpers.ANSWER)")
     assert text(outputs[0]) == "numpy False 42\n"
+
+
+def test_does_the_sandbox_bind_the_environment_it_is_given_when_two_share_a_base_interpreter(tmp_path):
+    # A JupyterHub's own environment and the course's, both made from one system Python: one binary, two
+    # environments. The kernel needs the packages of the one it is given, never those of the Python asking.
+    other = tmp_path / "other-env"
+    subprocess.run([os.path.realpath(sys.executable), "-m", "venv", "--without-pip", str(other)], check=True)
+    python = other / "bin" / "python"
+    assert os.path.realpath(python) == os.path.realpath(sys.executable)
+    prefix, _, _, purelib, platlib = python_paths(str(python))
+    assert prefix == str(other)
+    assert purelib.startswith(str(other)) and platlib.startswith(str(other))
+    assert python_paths(sys.executable)[0] == sys.prefix

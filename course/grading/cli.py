@@ -16,6 +16,9 @@ def main(argv=None):
     parser.add_argument("--no-progress", action="store_true", help="no progress bar")
     args = parser.parse_args(argv)
 
+    from course.__main__ import use_course_root
+
+    use_course_root(args.root)
     from .runner import grade_class
     from .setup_check import GradingSetupError
 
@@ -25,4 +28,14 @@ def main(argv=None):
     except GradingSetupError as error:
         print(f"ERROR: {error}", file=sys.stderr)
         return 2
+    except Exception as error:  # a bug or a machine problem: its traceback, then its cause in one line
+        import traceback
+
+        from .runner import cause_of
+
+        traceback.print_exc()
+        print(f"ERROR: `course grade` stopped on an unexpected error: {cause_of(error)}.\nThe run report was not "
+              "written; the students recorded before the error (none if it stopped in the pre-flight) keep their "
+              "grades in the gradebook. Fix the cause and run the same command again.", file=sys.stderr)
+        return 3
     return 1 if any(o.status == "failed" for o in outcomes) else 0

@@ -161,7 +161,17 @@ class ForkServer:
                                  timeout)
         if not spawned or "pid" not in spawned:
             raise ForkServerError("the warm kernel process stopped answering")
-        return host_pid(self.process.pid, spawned["pid"])
+        pid = host_pid(self.process.pid, spawned["pid"])
+        # The kernel's own namespaces and mounts are set up after the fork: a failure there is the setup's (a
+        # mount the machine refuses, say), and its cause is worth more to the instructor than "Kernel died".
+        events = self._events.setdefault(slot, {})
+        started = self._wait_for(lambda: next((events[name] for name in ("started", "broken", "exited")
+                                               if name in events), None) or self._events.get("ended"), timeout)
+        if not started or started["event"] != "started":
+            said = (started or {}).get("error") or (f"it ended with status {started['status']}" if started and
+                                                    "status" in started else "no answer from the warm process")
+            raise ForkServerError(f"the sandbox of a forked kernel could not be set up: {said}")
+        return pid
 
     def exit_status(self, slot):
         exited = self._events.get(slot, {}).get("exited")

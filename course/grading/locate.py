@@ -11,8 +11,8 @@ course, this repository) uses it, any other uses the installed package. Never
 import functools
 import os
 import subprocess
-import sys
 
+from .interpreter import is_this_python
 from .setup_check import GradingSetupError
 
 #: The packages of the course that grading needs, and what each is for (named in the error messages).
@@ -23,7 +23,7 @@ ROLES = {"graders": "the judge's checks and references", "handover": "the hidden
 def package_dir(name, python, root):
     """The folder of package ``name`` as ``python`` imports it from the course root ``root``."""
     probe = f"import {name}; print({name}.__path__[0])"
-    if os.path.realpath(python) == os.path.realpath(sys.executable):
+    if is_this_python(python):
         found = _here(name, root)
         if found:
             return found

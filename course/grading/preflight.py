@@ -23,6 +23,7 @@ import nbformat
 
 from .incidents import summarize
 from .points import cell_points as points_of
+from .rewrite import rewrite_notebook
 from .setup_check import GradingSetupError
 
 REFERENCE_STUDENT, BLANK_STUDENT = "__preflight_solution__", "__preflight_blank__"
@@ -96,7 +97,7 @@ def _answer(path, answers):
         raise GradingSetupError(f"Grading stopped before any student was graded: graders/wrong_answers.py answers "
                                 f"cells the notebook does not have ({', '.join(sorted(missing))}). To fix: update "
                                 "the catalogue to the notebook's solution cells. Nothing was recorded.")
-    nbformat.write(notebook, path)
+    rewrite_notebook(notebook, path)  # a copy of source/, which may be read-only
 
 
 def cell_points(folder):

@@ -60,10 +60,10 @@ from nbgrader.preprocessors import ClearOutput
 from traitlets import Integer
 
 from .copy_guard import GuardsItsConverter
+from .french import NBSP, size
 from .handin import kind_of
 from .incidents import METADATA_KEY, record
 
-NBSP = "\u00a0"  # French typography: before « : ; ? ! » and inside « »
 #: The kernelspec of a placeholder when the gradebook knows none.
 DEFAULT_KERNELSPEC = {"display_name": "Python 3 (ipykernel)", "language": "python", "name": "python3"}
 
@@ -107,7 +107,7 @@ def read_notebook(path, max_bytes=None):
                        f"« {name} » n'est pas un fichier.")
     if max_bytes and status.st_size > max_bytes:
         return Reading(None, f"file too large ({status.st_size} bytes, limit {max_bytes})",
-                       f"Le fichier « {name} » est beaucoup trop volumineux ({status.st_size / 2**20:.0f} Mo) "
+                       f"Le fichier « {name} » est beaucoup trop volumineux ({size(status.st_size)}) "
                        "pour être un notebook rendu normalement (des sorties énormes y sont sans doute enregistrées).")
     try:
         # O_NOFOLLOW | O_NONBLOCK: swapped for a link or a FIFO since the look above, it is refused, not waited on

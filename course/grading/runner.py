@@ -35,6 +35,7 @@ from .judge import judge_for, test_cells
 from .locate import package_dir
 from .points import notebook_points
 from .preprocessors.judge_handovers import JudgeHandovers
+from .rewrite import rewrite_notebook
 from .setup_check import GradingSetupError
 
 
@@ -99,7 +100,7 @@ def _autograde(config, root, assignment, student):
         success, cause = True, ""
     except Exception as error:
         success = False
-        cause = cause_in_log(buffer.getvalue()) or _cause(error)
+        cause = cause_in_log(buffer.getvalue()) or cause_of(error)
         if not cause_in_log(buffer.getvalue()):
             buffer.write(traceback.format_exc())
     finally:
@@ -107,7 +108,7 @@ def _autograde(config, root, assignment, student):
     return success, buffer.getvalue(), cause
 
 
-def _cause(error):
+def cause_of(error):
     """``Type: message (file:line, in function)`` of an exception, where it arose."""
     frames = traceback.extract_tb(error.__traceback__)
     where = f" ({Path(frames[-1].filename).name}:{frames[-1].lineno}, in {frames[-1].name})" if frames else ""
@@ -156,7 +157,7 @@ def _start_worker(root, assignment, snapshot, threads):
     config = load_config(root)
     private = Path(tempfile.mkdtemp(prefix="course-worker-"))
     Finalize(None, shutil.rmtree, args=(private, True), exitpriority=1)
-    shutil.copy(snapshot, private / "gradebook.db")
+    shutil.copyfile(snapshot, private / "gradebook.db")  # its content, writable whatever the original's mode
     config.CourseDirectory.db_url = f"sqlite:///{private / 'gradebook.db'}"
     config.SandboxedKernelManager.threads = threads
     config.Execute.kernel_manager_class = "course.grading.forkserver.ForkedKernelManager"
@@ -208,7 +209,7 @@ def judge_executed(config, root, assignment, outcome, folder):
     for path in sorted(Path(folder).glob("*.ipynb")):
         notebook = nbformat.read(path, as_version=4)
         notebook, _ = judge.preprocess(notebook, {"nbgrader": {"assignment": assignment}})
-        nbformat.write(notebook, path)
+        rewrite_notebook(notebook, path)  # nbgrader left it read-only
     outcome.incidents, outcome.points, outcome.max_points = read_notebooks(folder)
     _note_incidents(outcome)
     return outcome
@@ -314,7 +315,7 @@ def grade_class(root, assignment, jobs=None, students=None, progress=True, log=p
         judge = judge_for(python, root, assignment, wait=False, verdict_timeout=judged.verdict_timeout)
     expected = preflight.expectations(package_dir("graders", python, str(root)) if judge else None, assignment)
     work = Path(tempfile.mkdtemp(prefix="course-grade-"))
-    shutil.copy(snapshot, work / "gradebook-snapshot.db")  # workers read this, never the real one
+    shutil.copyfile(snapshot, work / "gradebook-snapshot.db")  # workers read this, never the real one
     trial = preflight.make_course(root, assignment, expected)
     context = multiprocessing.get_context("spawn")
     outcomes = []

@@ -26,6 +26,7 @@ import tempfile
 from jupyter_client.manager import AsyncKernelManager
 from traitlets import CaselessStrEnum, Integer, List, Unicode
 
+from .interpreter import is_this_python
 from .watchdog import TreeWatchdog
 
 #: Environment variables passed on to the sandboxed kernel; all others are dropped.
@@ -53,7 +54,7 @@ def python_paths(python):
     probe = ("import json, os, sys, sysconfig; p = sysconfig.get_paths(); print(json.dumps(["
              "sys.prefix, sys.base_prefix, os.path.dirname(os.path.realpath(sys.executable)), "
              "p['purelib'], p['platlib']]))")
-    if os.path.realpath(python) == os.path.realpath(sys.executable):
+    if is_this_python(python):  # not the same binary: one base interpreter serves many environments
         namespace = {}
         exec(probe.replace("print(", "result = ("), namespace)
         return tuple(json.loads(namespace["result"]))

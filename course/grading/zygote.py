@@ -5,7 +5,8 @@ kernel per submission.
 Standalone on purpose (standard library only until its preloads): the sandbox
 binds this single file, not the course. Protocol: JSON lines, requests on
 stdin (``spawn``, ``kill``), events on stdout (``ready``, ``failed``,
-``spawned``, ``exited``).
+``spawned``, then ``started`` once the kernel's sandbox is set up or ``broken``
+with the reason it could not be, ``exited``).
 
 Each kernel is isolated from the zygote and from the other kernels: its own
 mount namespace (a size-limited tmpfs for its folder, /tmp and /dev/shm, the
@@ -27,10 +28,15 @@ import time
 import traceback
 
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWPID = 0x00020000, 0x04000000, 0x08000000, 0x20000000
-MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 32, 4096, 16384, 1 << 18
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT = 1, 2, 4, 8, 32
+MS_BIND, MS_REC, MS_PRIVATE = 4096, 16384, 1 << 18
+MS_NOATIME, MS_NODIRATIME, MS_RELATIME, MS_STRICTATIME = 1024, 2048, 1 << 21, 1 << 24
+#: The flags of an existing mount (statvfs) that a remount must repeat: in a user namespace (an instructor who is
+#: not root) the kernel locks those the mount had when the namespace was made, and refuses (EPERM) to clear them.
+KEPT_FLAGS = ((os.ST_NOSUID, MS_NOSUID), (os.ST_NODEV, MS_NODEV), (os.ST_NOEXEC, MS_NOEXEC),
+              (os.ST_NOATIME, MS_NOATIME), (os.ST_NODIRATIME, MS_NODIRATIME), (os.ST_RELATIME, MS_RELATIME))
 MNT_DETACH = 2
 PR_SET_PDEATHSIG, PR_CAPBSET_DROP, PR_SET_NO_NEW_PRIVS = 1, 24, 38
-SYS_CAPSET = 126  # x86_64
 SPOOL, KERNEL_RUN, OLD_TMP = "/spool", "/run/kernel", "/run/oldtmp"
 
 libc = ctypes.CDLL(None, use_errno=True)
@@ -51,6 +57,17 @@ def _tmpfs(target, size):
     _mount("tmpfs", target, "tmpfs", MS_NOSUID | MS_NODEV, f"size={size},mode=1777")
 
 
+def _kept_flags(path):
+    """The MS_ flags that keep what the mount at ``path`` has: nosuid, nodev, noexec and its atime mode."""
+    found = os.statvfs(path).f_flag
+    flags = sum(ms for st, ms in KEPT_FLAGS if found & st)
+    return flags if found & (os.ST_NOATIME | os.ST_RELATIME) else flags | MS_STRICTATIME
+
+
+def _remount_read_only(path):
+    _mount("none", path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | _kept_flags(path))
+
+
 def _private_tmp(size, keep):
     """A fresh, size-limited /tmp; the read-only folders the sandbox bound under /tmp (``keep``, e.g. a
     virtual environment living there) are carried over into it."""
@@ -59,7 +76,7 @@ def _private_tmp(size, keep):
     for path in keep:
         os.makedirs(path, exist_ok=True)
         _mount(OLD_TMP + path[len("/tmp"):], path, None, MS_BIND | MS_REC)
-        _mount("none", path, None, MS_REMOUNT | MS_BIND | MS_RDONLY)
+        _remount_read_only(path)
     _check(libc.umount2(OLD_TMP.encode(), MNT_DETACH), "umount old /tmp")
 
 
@@ -75,7 +92,8 @@ def _drop_capabilities():
         _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
 
     header, data = Header(0x20080522, 0), (Data * 2)()
-    _check(libc.syscall(SYS_CAPSET, ctypes.byref(header), ctypes.byref(data)), "capset")
+    # glibc's own capset() wrapper: no system call number, which differs between architectures.
+    _check(libc.capset(ctypes.byref(header), ctypes.byref(data)), "capset")
 
 
 def _set_limits(limits):
@@ -112,6 +130,7 @@ def _run_kernel(request):
     os.chdir(workdir)
     os.environ.clear()
     os.environ.update(request["env"])
+    _send({"event": "started", "slot": slot})  # the last word on the host's channel: the kernel never has it
     null = os.open(os.devnull, os.O_RDWR)
     for fd in (0, 1, 2):
         os.dup2(null, fd)
@@ -125,6 +144,14 @@ def _run_kernel(request):
     app.initialize(sys.argv[1:])
     app.start()
     os._exit(0)
+
+
+def _cause(error):
+    """``Type: message (zygote.py:line, in function)``, for the instructor: the step that failed, not the helper
+    that made the system call."""
+    frames = [f for f in traceback.extract_tb(error.__traceback__) if f.name not in ("_check", "_mount")]
+    where = f" (zygote.py:{frames[-1].lineno}, in {frames[-1].name})" if frames else ""
+    return f"{type(error).__name__}: {error}"[:1000] + where
 
 
 def _send(event):
@@ -327,6 +354,8 @@ def main():
             if pid == 0:
                 try:
                     _run_kernel(request)
+                except BaseException as error:  # noqa: B036 (a sandbox that could not be set up: the host says why)
+                    _send({"event": "broken", "slot": request["slot"], "error": _cause(error)})
                 finally:
                     os._exit(70)
             children[pid] = request["slot"]

@@ -54,9 +54,13 @@ def unix_users():
 @pytest.fixture(scope="session")
 def deployment(unix_users):
     """deploy/install.sh run as root, as docs/hub.md says, into folders every user can reach."""
-    key = hashlib.sha256(str(REPOSITORY).encode() + (REPOSITORY / "pyproject.toml").read_bytes()).hexdigest()[:12]
+    checkout = hashlib.sha256(str(REPOSITORY).encode()).hexdigest()[:8]
+    key = f"{checkout}-{hashlib.sha256((REPOSITORY / 'pyproject.toml').read_bytes()).hexdigest()[:8]}"
     ENVIRONMENTS.mkdir(mode=0o755, parents=True, exist_ok=True)
     env = ENVIRONMENTS / key
+    for stale in ENVIRONMENTS.glob(f"{checkout}-*"):  # this checkout's environments for older dependencies
+        if stale.is_dir() and stale != env:
+            shutil.rmtree(stale, ignore_errors=True)
     site = Path(tempfile.mkdtemp(prefix="cnn-site-", dir="/var/tmp"))
     site.chmod(0o755)
     group = unix_users.group(f"{unix_users.prefix}instr")

@@ -120,7 +120,7 @@ def test_is_a_cell_past_its_timeout_interrupted_and_the_kernel_kept():
     notebook = run("x = 41", "y = 1\nimport time\nwhile True:\n    time.sleep(0.05)", "print(x + y)",
                    timeout=3, interrupt_grace=5)
     (error,) = errors(notebook.cells[1])
-    assert error.ename == TIMEOUT_ENAME and "3 secondes" in error.evalue
+    assert error.ename == TIMEOUT_ENAME and "3\u00a0secondes" in error.evalue
     assert text(notebook.cells[2]) == "42\n"  # same kernel: y, set before the loop, is still there
     assert time.monotonic() - started < 3 + 5
     (incident,) = incidents.of(notebook)
@@ -153,10 +153,10 @@ def test_does_the_notebook_budget_stop_the_running_cell_and_skip_the_rest():
     assert time.monotonic() - started < 5 + 3 + 2
     assert text(notebook.cells[1]) == "partie 2\n"
     assert errors(notebook.cells[1])[0].ename == NOTEBOOK_TIMEOUT_ENAME
-    assert "5 secondes" in errors(notebook.cells[1])[0].evalue
+    assert "5\u00a0secondes" in errors(notebook.cells[1])[0].evalue
     for cell in notebook.cells[2:]:
         (error,) = cell.outputs
-        assert error.ename == NOTEBOOK_TIMEOUT_ENAME and "non exécutée" in error.evalue and "5 secondes" in error.evalue
+        assert error.ename == NOTEBOOK_TIMEOUT_ENAME and "non exécutée" in error.evalue and "5\u00a0secondes" in error.evalue
     assert [i.kind for i in incidents.of(notebook)] == ["notebook_timeout"]
 
 
@@ -182,7 +182,7 @@ def test_is_a_flood_of_output_capped_while_the_cell_runs():
     assert kept_bytes(cell) == 64_000
     note = cell.outputs[-1]
     assert note.output_type == "display_data" and "[Sortie tronquée]" in note.data["text/plain"]
-    assert "62.5 ko" in note.data["text/plain"]
+    assert "62,5\u00a0ko" in note.data["text/plain"]
     assert text(notebook.cells[1]) == "suite\n"
     (incident,) = incidents.of(notebook)
     assert incident.kind == "output_capped"

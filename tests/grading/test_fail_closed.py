@@ -312,6 +312,15 @@ def test_does_course_grade_refuse_a_configuration_that_cannot_load(course_copy):
     assert submissions(course_copy) == 0
 
 
+def test_does_an_unexpected_error_of_course_grade_say_its_cause(course_copy):
+    (course_copy / "gradebook.db").mkdir()  # a gradebook SQLite cannot open: no check of the run expects that
+    result = course_grade(course_copy, "cnn_bases")
+    assert result.returncode == 3, result.stderr[-3000:]
+    assert "Traceback" in result.stderr
+    assert "ERROR: `course grade` stopped on an unexpected error: OperationalError: " in result.stderr
+    assert "Fix the cause and run the same command again." in result.stderr
+
+
 STUCK_JUDGE = """\
 import json, sys, time
 

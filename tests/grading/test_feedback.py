@@ -399,3 +399,10 @@ def test_does_the_course_config_install_the_french_feedback():
     assert config.FeedbackExporter.template_name == "feedback_fr"
     assert "template_name" not in config.HTMLExporter  # the formgrader's own pages are not touched
     assert config.RemoveLeakedText.course_root == str(course_config.ROOT)
+
+
+def test_are_sizes_and_durations_written_the_french_way():
+    from course.grading.french import seconds, size
+
+    assert size(1.5 * 2**20) == "1,5\u00a0Mo" and size(20 * 2**10) == "20\u00a0ko" and size(512) == "512\u00a0octets"
+    assert seconds(1) == "1\u00a0seconde" and seconds(2.5) == "2,5\u00a0secondes"

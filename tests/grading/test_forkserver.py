@@ -4,7 +4,7 @@ from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_notebook
 
 import course_config
-from course.grading.forkserver import ForkedKernelManager, ForkServer
+from course.grading.forkserver import ForkedKernelManager, ForkServer, ForkServerError
 
 pytestmark = pytest.mark.slow
 SETTINGS = dict(handover_dir=str(course_config.ROOT / "handover"), data_dir=str(course_config.DATA_DIR), threads=1,
@@ -37,9 +37,26 @@ def text(outputs):
     return "".join(o.get("text", "") for o in outputs)
 
 
+def test_does_a_kernel_whose_sandbox_cannot_be_set_up_say_why(server):
+    # A folder under /tmp the fork server believes bound, which it is not: each kernel's mounts fail after the fork.
+    slot, kept = server.new_slot(), server.keep
+    server.keep = ["/tmp/never-bound-in-the-sandbox"]
+    try:
+        with pytest.raises(ForkServerError, match=r"could not be set up: .*/tmp/never-bound-in-the-sandbox"):
+            server.spawn(slot, {}, {"workdir": 2**20, "tmp": 2**20}, 1)
+    finally:
+        server.keep = kept
+        server.release(slot)
+
+
 def test_is_each_kernel_the_first_process_of_its_own_namespace(server, tmp_path):
     outputs, _ = run(tmp_path, "import os; print(os.getpid(), sorted(p for p in os.listdir('/proc') if p.isdigit()))")
     assert text(outputs[0]) == "1 ['1']\n"
+
+
+def test_does_a_kernel_run_without_any_capability(server, tmp_path):
+    outputs, _ = run(tmp_path, "print([l for l in open('/proc/self/status') if l.startswith(('CapEff', 'CapPrm'))])")
+    assert text(outputs[0]) == "['CapPrm:\\t0000000000000000\\n', 'CapEff:\\t0000000000000000\\n']\n"
 
 
 def test_does_a_kernel_see_its_files_but_not_the_other_submissions(server, tmp_path):

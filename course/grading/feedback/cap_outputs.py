@@ -19,20 +19,12 @@ import json
 from nbformat.v4 import new_output
 from traitlets import Integer, Unicode
 
+from ..french import size
 from .base import FeedbackPreprocessor
 
 #: Mime types whose value is text that can be cut anywhere (the rest of the text mime types is markup).
 PLAIN_TEXT = ("text/plain", "text/markdown", "text/latex")
 IMAGES = ("image/png", "image/jpeg", "image/gif", "image/webp", "image/bmp", "application/pdf")
-
-
-def size(value):
-    """A size the French way: ``20 ko``, ``1,5 Mo``."""
-    value = float(value)
-    for unit, scale in (("Go", 2**30), ("Mo", 2**20), ("ko", 2**10)):
-        if value >= scale:
-            return f"{value / scale:.3g} {unit}".replace(".", ",")
-    return f"{int(value)} octets"
 
 
 def text_size(value):

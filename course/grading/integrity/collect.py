@@ -16,7 +16,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Bool
 
 from ..handin import bounds_of, ignored_names
-from ..preprocessors.canonical import source_cells
+from ..canonical import source_cells
 from .evidence import record, scan_notebook
 
 

@@ -59,7 +59,8 @@ from traitlets import Float, Integer
 from handover import MIME_TYPE
 
 from ..incidents import record
-from .canonical import cell_ref
+from ..canonical import cell_ref
+from ..french import seconds, size
 
 #: A test cell's hand-overs to the judge are kept whatever the student printed, within these bounds.
 HANDOVERS_PER_CELL = 4
@@ -113,19 +114,6 @@ class _CellStopped(Exception):
 
 class _KernelGone(Exception):
     """The kernel died while we were waiting for it."""
-
-
-def seconds(value):
-    value = float(value)
-    return f"{value:g} seconde{'s' if value >= 2 else ''}"
-
-
-def size(value):
-    value = float(value)
-    for unit, scale in (("Go", 2**30), ("Mo", 2**20), ("ko", 2**10)):
-        if value >= scale:
-            return f"{value / scale:.3g} {unit}"
-    return f"{int(value)} octets"
 
 
 def describe(cell):

@@ -24,7 +24,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
 from ..incidents import record
-from .canonical import grade_id_of, source_cells
+from ..canonical import grade_id_of, source_cells
 
 #: The tag nbclient skips (NotebookClient.skip_cells_with_tag).
 SKIP_TAG = "skip-execution"

@@ -13,24 +13,19 @@ reader's own incident says so.
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from .. import handin
+from ..french import NBSP, size
 from ..incidents import record
-
-NBSP = "\u00a0"
 #: Most paths named in the note.
 LISTED = 8
 _KINDS = {"symlink": "lien symbolique", "fifo": "tube nommé", "socket": "socket", "char_device": "périphérique",
           "block_device": "périphérique", "other": "fichier spécial", "directory": "dossier"}
 
 
-def _megabytes(size):
-    return f"{size / 2**20:.0f}{NBSP}Mo" if size >= 2**20 else f"{max(1, round(size / 2**10))}{NBSP}ko"
-
-
 def _why(item):
     if item.reason == handin.SPECIAL:
         return _KINDS.get(item.kind, "fichier spécial")
     if item.reason == handin.TOO_LARGE:
-        return f"trop volumineux{NBSP}: {_megabytes(item.size)}" if item.size else "trop volumineux"
+        return f"trop volumineux{NBSP}: {size(item.size)}" if item.size else "trop volumineux"
     if item.reason in (handin.TOO_MANY, handin.OVER_TOTAL):
         return "au-delà des limites du rendu"
     if item.reason == handin.TOO_DEEP:
@@ -47,8 +42,8 @@ def message(dropped, bounds):
     return (f"Certains fichiers de votre rendu n'ont pas été pris en compte{NBSP}: {named}. Seuls les "
             f"fichiers ordinaires sont corrigés (jamais les liens symboliques, tubes nommés ou périphériques), "
             f"dans la limite "
-            f"de {bounds.max_files} fichiers, de {_megabytes(bounds.max_file_bytes)} par fichier et de "
-            f"{_megabytes(bounds.max_total_bytes)} en tout. Votre code a été exécuté sans eux.")
+            f"de {bounds.max_files} fichiers, de {size(bounds.max_file_bytes)} par fichier et de "
+            f"{size(bounds.max_total_bytes)} en tout. Votre code a été exécuté sans eux.")
 
 
 class NoteDroppedFiles(NbGraderPreprocessor):

@@ -25,7 +25,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 from traitlets import Unicode
 
 from ..incidents import record
-from .canonical import grade_id_of, source_cells
+from ..canonical import grade_id_of, source_cells
 
 
 class RestoreTestCells(NbGraderPreprocessor):
