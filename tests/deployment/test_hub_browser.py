@@ -65,10 +65,6 @@ class Steps:
                    f"and normalize-space()={item!r}]")
 
 
-def text(xpath):
-    return f"//*[{xpath}]"
-
-
 def test_can_a_student_fetch_run_validate_and_submit_in_a_french_jupyterlab(course_hub, student, browser):
     try:
         student_term(course_hub, student, browser)
