@@ -262,8 +262,12 @@ def set_up(deployment, unix_users, students=3):
     hub.timed("instructor clone", hub.as_user, instructor, "instructor clone")
     hub.as_user(instructor, "instructor permissions")
     hub.as_root("root permissions")
-    hub.timed("hub start", hub.start)
-    hub.timed("servers", hub.start_servers, [instructor, *students], wait=False)
-    hub.timed("instructor release", hub.as_user, instructor, "instructor release")  # while the servers start
-    hub.timed("servers ready", hub.wait_for_servers, [instructor, *students])
+    try:
+        hub.timed("hub start", hub.start)
+        hub.timed("servers", hub.start_servers, [instructor, *students], wait=False)
+        hub.timed("instructor release", hub.as_user, instructor, "instructor release")  # while the servers start
+        hub.timed("servers ready", hub.wait_for_servers, [instructor, *students])
+    except BaseException:
+        hub.stop()  # (a hub left running would outlive the session)
+        raise
     return hub
