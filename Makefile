@@ -8,7 +8,8 @@ PY := $(VENV)/bin/python
 setup: $(VENV)/.installed
 
 # bubblewrap isolates each submission's kernel during grading (see course/grading/sandbox.py);
-# chromium and chromium-driver run the browser tests (pages made from submissions run no student script).
+# chromium and chromium-driver run the browser tests (pages made from submissions run no student script);
+# configurable-http-proxy (npm, run by Debian's nodejs) is JupyterHub's proxy, for the hub's tests (docs/hub.md).
 $(VENV)/.installed: pyproject.toml
 	@command -v bwrap >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq bubblewrap; \
@@ -16,6 +17,10 @@ $(VENV)/.installed: pyproject.toml
 	@{ command -v chromium >/dev/null && command -v chromedriver >/dev/null; } || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium chromium-driver; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium chromium-driver; fi; }
+	@command -v configurable-http-proxy >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
+	  command -v npm >/dev/null || { $$SUDO apt-get update -qq && $$SUDO apt-get install -y -qq nodejs npm; }; \
+	  $$SUDO npm install -g configurable-http-proxy; }
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet -e .
 	touch $@

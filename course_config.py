@@ -112,6 +112,14 @@ def configure_nbgrader(c, root=ROOT):
     c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.md"]
     c.ClearSolutions.code_stub = {"python": CODE_STUB}
     c.ClearSolutions.text_stub = TEXT_STUB
+    # nbgrader's own steps, then the authoring metadata goes (jupytext's pairing would write a .md beside the
+    # student's notebook at each save).
+    from nbgrader.converters import GenerateAssignment
+
+    from course.authoring_metadata import DropAuthoringMetadata
+
+    c.GenerateAssignment.preprocessors = [*GenerateAssignment.class_traits()["preprocessors"].default(),
+                                          DropAuthoringMetadata]
 
     c.Execute.timeout = CELL_TIMEOUT_SECONDS
     c.Execute.kernel_manager_class = "course.grading.sandbox.SandboxedKernelManager"

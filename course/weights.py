@@ -35,6 +35,11 @@ def cache_dir():
     return Path(torch.hub.get_dir()) / "checkpoints"
 
 
+def shared_cache_dir(torch_home):
+    """Where torchvision looks when ``TORCH_HOME=torch_home`` (torch.hub's layout: ``hub/checkpoints``)."""
+    return Path(torch_home) / "hub" / "checkpoints"
+
+
 def course_weights():
     """The torchvision weight enums the course uses (``course_config.PRETRAINED_WEIGHTS``)."""
     from torchvision.models import get_weight
@@ -72,8 +77,16 @@ def _mismatch(path, prefix, actual):
     return WeightsError(f"{path}: SHA-256 {actual} does not start with {prefix}, the hash in its name")
 
 
-def install(paths, cache=None):
-    """Copy each verified file into the cache; refuse (WeightsError) a file that does not verify."""
+#: A shared cache is read by every user of a hub and written by root only.
+SHARED_FILE_MODE = 0o644
+SHARED_DIR_MODE = 0o755
+
+
+def install(paths, cache=None, mode=None):
+    """Copy each verified file into the cache; refuse (WeightsError) a file that does not verify.
+
+    ``mode``: the copies' permissions (default: the source's).
+    """
     cache = Path(cache) if cache is not None else cache_dir()
     cache.mkdir(parents=True, exist_ok=True)
     installed = []
@@ -84,6 +97,8 @@ def install(paths, cache=None):
             actual = sha256(path)
             if not actual.startswith(prefix):
                 raise _mismatch(path, prefix, actual)
+            if mode is not None:
+                target.chmod(mode)
             installed.append(target)
             continue
         # Hash the bytes while copying them, and only publish the copy (os.replace is
@@ -97,12 +112,29 @@ def install(paths, cache=None):
                     dst.write(chunk)
             if not digest.hexdigest().startswith(prefix):
                 raise _mismatch(path, prefix, digest.hexdigest())
-            shutil.copymode(path, tmp)
+            if mode is None:
+                shutil.copymode(path, tmp)
+            else:
+                os.chmod(tmp, mode)
             os.replace(tmp, target)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
         installed.append(target)
+    return installed
+
+
+def install_shared(paths, torch_home):
+    """Install into a cache every user reads (``TORCH_HOME=torch_home``): folders 0755, files 0644, whatever
+    the umask; each file verified again once in place."""
+    cache = shared_cache_dir(torch_home)
+    for folder in (Path(torch_home), cache.parent, cache):
+        folder.mkdir(mode=SHARED_DIR_MODE, exist_ok=True)
+        folder.chmod(SHARED_DIR_MODE)  # mkdir's mode is masked by the umask; an existing folder keeps its own
+    installed = install(paths, cache, mode=SHARED_FILE_MODE)
+    for target in installed:
+        if not verify(target):
+            raise _mismatch(target, hash_prefix(target), sha256(target))
     return installed
 
 
@@ -141,13 +173,19 @@ def main(argv=None):
     commands.add_parser("status", help="show which course weights are in the cache and whether they verify")
     install_parser = commands.add_parser("install", help="verify weight files and copy them into the cache")
     install_parser.add_argument("files", nargs="+", type=Path, metavar="FILE")
+    install_parser.add_argument(
+        "--shared", type=Path, metavar="PATH",
+        help="install into a cache for every user of a hub instead of yours: PATH is their TORCH_HOME (files "
+             "go to PATH/hub/checkpoints, readable by everyone)")
     commands.add_parser("verify", help="verify the course weights in the cache (exit 1 if one is bad)")
     args = parser.parse_args(argv)
 
-    print(f"cache: {cache_dir()}")
+    shared = getattr(args, "shared", None)
+    print(f"cache: {shared_cache_dir(shared) if shared else cache_dir()}")
     if args.command == "install":
         try:
-            for path in install(args.files):
+            placed = install_shared(args.files, shared) if shared else install(args.files)
+            for path in placed:
                 print(f"installed {path}")
         except (WeightsError, OSError) as error:
             print(f"error: {error}")

@@ -42,8 +42,13 @@ COURSE_ID=$(cd / && "$PY" -c 'import course_config; print(course_config.COURSE_I
 install -d "$COURSE_ENV/etc/jupyter"
 sed -e "s|@EXCHANGE_ROOT@|$EXCHANGE_ROOT|" -e "s|@COURSE_ID@|$COURSE_ID|" \
     "$SRC/deploy/nbgrader_config.py" > "$COURSE_ENV/etc/jupyter/nbgrader_config.py"
-# JupyterLab in French by default (each user may switch in Settings > Language).
+# JupyterLab in French by default (each user may switch in Settings > Language), without the news feed
+# (a request to the internet, and a prompt to every student).
 install -D -m 644 "$SRC/deploy/overrides.json" "$COURSE_ENV/share/jupyter/lab/settings/overrides.json"
+# Students' servers read this folder first (deploy/jupyterhub_config.py): no formgrader, no assignment creation.
+rm -rf "$COURSE_ENV/etc/jupyter-students"
+cp -R "$SRC/deploy/students" "$COURSE_ENV/etc/jupyter-students"
+chmod -R a+rX,go-w "$COURSE_ENV/etc/jupyter-students"
 
 # The exchange: everyone writes, nobody removes another's files (nbgrader's own requirement).
 install -d -m 755 "$(dirname "$EXCHANGE_ROOT")"

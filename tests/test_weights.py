@@ -1,5 +1,7 @@
 """Offline pretrained weights: the torch cache, file hashes and torchvision's loading path."""
 import hashlib
+import os
+import stat
 
 import pytest
 import torch
@@ -140,3 +142,31 @@ def test_does_torchvision_load_the_weights_from_the_cache(torch_home):
     loaded = model.state_dict()
     assert loaded.keys() == state.keys()
     assert all(torch.equal(loaded[key], state[key]) for key in state)
+
+
+def test_does_the_cli_install_shared_weights_every_user_can_read_where_torch_looks(tmp_path, torch_home,
+                                                                                   monkeypatch, capsys):
+    path = checkpoint(tmp_path / "downloads")
+    path.chmod(0o600)
+    shared = tmp_path / "shared"
+    old_umask = os.umask(0o077)  # an administrator's strict umask must not make the cache private
+    try:
+        assert weights.main(["install", "--shared", str(shared), str(path)]) == 0
+    finally:
+        os.umask(old_umask)
+    placed = shared / "hub" / "checkpoints" / path.name
+    assert placed.read_bytes() == path.read_bytes()
+    assert stat.S_IMODE(placed.stat().st_mode) == 0o644
+    assert [stat.S_IMODE(p.stat().st_mode) for p in (shared, shared / "hub", placed.parent)] == [0o755] * 3
+    assert not torch_home.exists()  # the caller's own cache is left alone
+    monkeypatch.setenv("TORCH_HOME", str(shared))
+    assert weights.cache_dir() == placed.parent
+    assert f"installed {placed}" in capsys.readouterr().out
+
+
+def test_does_the_cli_refuse_a_bad_file_for_the_shared_cache(tmp_path, capsys):
+    path = checkpoint(tmp_path)
+    path.write_bytes(path.read_bytes() + b"\0")
+    assert weights.main(["install", "--shared", str(tmp_path / "shared"), str(path)]) == 1
+    assert "does not start with" in capsys.readouterr().out
+    assert list((tmp_path / "shared" / "hub" / "checkpoints").iterdir()) == []

@@ -73,3 +73,17 @@ def deployment(unix_users):
     assert result.returncode == 0, f"deploy/install.sh failed:\n{result.stdout}\n{result.stderr}"
     yield Deployment(env, site, site / "exchange", site / "weights", group)
     shutil.rmtree(site, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def course_hub(deployment, unix_users):
+    """A real JupyterHub of the course, set up by docs/hub.md's commands up to the first release, with an
+    instructor and three students whose servers run (tests/support/course_hub.py)."""
+    import course_hub as hub_support
+
+    if shutil.which("configurable-http-proxy") is None:
+        pytest.fail("configurable-http-proxy (JupyterHub's proxy) is missing: npm install -g configurable-http-proxy "
+                    "(npm from Debian's nodejs and npm packages; `make setup` does it)")
+    hub = hub_support.set_up(deployment, unix_users)
+    yield hub
+    hub.stop()

@@ -31,13 +31,11 @@ import pytest
 
 import course_config
 from course import pipeline
+from chromium import CHROMEDRIVER, chromium_and_driver, chromium_driver
 from hostile_pages import ASSIGNMENT, MARK, RUN, feedback_path, figure_png, hostile_course
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = ("/usr/bin/chromium", "/usr/lib/chromium/chromium")
-CHROMEDRIVER = ("/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver")
-FIX = "install them: apt-get install chromium chromium-driver (as root or through sudo; `make setup` does it)"
 #: Installed before any script of the page: records alerts, and what the Content-Security-Policy blocks.
 RECORDER = ("window.__alerts = []; window.alert = window.confirm = window.prompt = function (m) {"
             " window.__alerts.push(String(m)); };"
@@ -53,34 +51,10 @@ return {title: document.title, pwned: window.__pwned === undefined ? null : wind
 """
 
 
-def first_existing(paths):
-    return next((path for path in paths if os.access(path, os.X_OK)), None)
-
-
-def chromium_and_driver(chromium_paths=CHROMIUM, driver_paths=CHROMEDRIVER):
-    """Debian's Chromium and chromedriver; the test fails (never skips), naming the fix, when either is missing."""
-    chromium, chromedriver = first_existing(chromium_paths), first_existing(driver_paths)
-    if chromium is None or chromedriver is None:
-        pytest.fail(f"Chromium or chromedriver is missing ({chromium_paths[0]}, {driver_paths[0]}): {FIX}")
-    return chromium, chromedriver
-
-
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
     """Headless Chromium (Debian's) through Debian's chromedriver, offline, with a fresh profile."""
-    chromium, chromedriver = chromium_and_driver()
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                 "--window-size=1280,1600", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
-                 f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}"):
-        options.add_argument(flag)
-    options.set_capability("unhandledPromptBehavior", "ignore")  # an alert stays open, for us to see
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=chromedriver))
+    driver = chromium_driver(tmp_path_factory.mktemp("chromium-profile"))
     driver.set_page_load_timeout(60)
     driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": RECORDER})
     try:
@@ -226,7 +200,6 @@ def test_does_the_formgraders_page_run_no_student_script_and_show_the_figure(bro
     assert "Sortie JavaScript non exécutée, montrée comme texte" in page  # the course's sanitizer ran here
     assert_inert_with_figure(seen, alert)
     assert all(path.stat().st_size > 1000 for path in shots)
-
 
 
 def test_does_a_missing_chromium_fail_the_browser_tests_with_the_fix(tmp_path):
