@@ -260,8 +260,8 @@ def set_up(deployment, unix_users, students=3):
     for step in ("root packages", "root install", "root weights"):
         hub.timed(step, hub.as_root, step)
     hub.timed("instructor clone", hub.as_user, instructor, "instructor clone")
-    hub.as_user(instructor, "instructor permissions")
     hub.as_root("root permissions")
+    hub.timed("instructor permissions", hub.as_user, instructor, "instructor permissions")  # course doctor: clean
     try:
         hub.timed("hub start", hub.start)
         hub.timed("servers", hub.start_servers, [instructor, *students], wait=False)
