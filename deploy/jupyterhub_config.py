@@ -55,7 +55,8 @@ c.Authenticator.allow_all = True
 # Each user's server: the course environment's, whatever the user's own PATH or Python. Only what is set here
 # reaches it from the hub (no PYTHONPATH, no VIRTUAL_ENV of the hub's service).
 c.JupyterHub.spawner_class = "localprocess"
-c.Spawner.cmd = [str(COURSE_ENV / "bin" / "jupyterhub-singleuser")]
+SERVER = [str(COURSE_ENV / "bin" / "jupyterhub-singleuser")]
+c.Spawner.cmd = SERVER
 c.Spawner.default_url = "/lab"
 c.Spawner.env_keep = ["LANG", "LC_ALL"]
 c.Spawner.environment = {
@@ -78,7 +79,7 @@ def course_server(spawner):
         # ...and the formgrader reads the course's nbgrader_config.py from the server's working folder, not from
         # its root: started elsewhere (a spawner starts in the home folder) it would grade with nbgrader's
         # defaults. So the server starts in the course folder, and does not start if the folder is missing.
-        spawner.cmd = ["/bin/sh", "-c", 'cd "$0" && exec "$@"', folder, *spawner.cmd]
+        spawner.cmd = ["/bin/sh", "-c", 'cd "$0" && exec "$@"', folder, *SERVER]  # (same at every start)
         return
     spawner.environment = {**spawner.environment, "JUPYTER_CONFIG_PATH": str(STUDENTS_JUPYTER_CONFIG)}
 

@@ -45,6 +45,8 @@ def test_does_an_instructors_server_start_in_the_course_folder(monkeypatch, tmp_
     assert alice.cmd[:4] == ["/bin/sh", "-c", 'cd "$0" && exec "$@"', "/home/alice/cnn-course"]
     assert alice.cmd[4:] == config.Spawner.cmd
     assert "JUPYTER_CONFIG_PATH" not in alice.environment
+    config.Spawner.pre_spawn_hook(alice)  # a restart of the same server (JupyterHub keeps its spawner)
+    assert alice.cmd[4:] == config.Spawner.cmd
 
 
 def test_does_a_students_server_read_the_students_settings_first(monkeypatch, tmp_path):
