@@ -16,12 +16,12 @@ scanned on the spot (its code and its autograded folder).
 """
 import csv
 import datetime
-import html
 import json
 import logging
 from collections import Counter
 from pathlib import Path
 
+import jinja2
 import nbformat
 
 from .evidence import entries_of, scan_notebook
@@ -98,81 +98,27 @@ def write_csv(findings_by_student, path):
                              (student, finding.flag, finding.where, finding.evidence, describe(finding.flag))])
 
 
-_STYLE = """
-body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 2rem auto; max-width: 72rem;
-       padding: 0 1rem; color: #1d2330; line-height: 1.45; }
-h1 { font-size: 1.6rem; margin-bottom: .2rem; }
-h2 { font-size: 1.25rem; margin-top: 2.2rem; border-bottom: 1px solid #d7dbe3; padding-bottom: .2rem; }
-h3 { font-size: 1.05rem; margin: 1.6rem 0 .4rem; }
-.note { background: #fff8e1; border-left: 4px solid #f0b400; padding: .6rem .9rem; }
-.meta { color: #5a6275; }
-table { border-collapse: collapse; margin: .4rem 0 1rem; font-size: .92rem; }
-th, td { border: 1px solid #d7dbe3; padding: .3rem .55rem; text-align: left; vertical-align: top; }
-th { background: #f2f4f8; }
-td.count { text-align: center; font-variant-numeric: tabular-nums; }
-td.count.hit { background: #fdecea; font-weight: 600; }
-th.flag { writing-mode: vertical-rl; transform: rotate(180deg); white-space: nowrap; font-weight: 600; }
-code { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, monospace; font-size: .88rem;
-       white-space: pre-wrap; word-break: break-word; }
-dt { font-family: ui-monospace, Menlo, Consolas, monospace; font-weight: 600; margin-top: .4rem; }
-dd { margin-left: 1.2rem; }
-"""
+def _template():
+    # Autoescaped: students' names, code and file names in the evidence are the student's own text.
+    environment = jinja2.Environment(loader=jinja2.PackageLoader("course.grading.integrity", "templates"),
+                                     autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    return environment.get_template("integrity.html.j2")
 
 
 def render_html(findings_by_student, assignment, generated=None):
     """The report page (a string): summary table, legend, then each flagged student's findings."""
-    esc = html.escape
-    generated = generated or datetime.datetime.now().strftime("%Y-%m-%d %H:%M")
     by_student = {student: [_as_finding(f) for f in (items or [])]
                   for student, items in findings_by_student.items()}
     flagged = sorted(student for student, items in by_student.items() if items)
-    clean = sorted(student for student, items in by_student.items() if not items)
     counts = {student: Counter(f.flag for f in by_student[student]) for student in flagged}
     present = [flag for flag in FLAGS if any(counts[s][flag] for s in flagged)]
     present += sorted({flag for s in flagged for flag in counts[s]} - set(FLAGS))
-    anchors = {student: f"student-{index}" for index, student in enumerate(flagged, start=1)}
-
-    out = ["<!DOCTYPE html>", '<html lang="en">', "<head>", '<meta charset="utf-8">',
-           f"<title>Integrity report: {esc(assignment)}</title>", f"<style>{_STYLE}</style>", "</head>", "<body>",
-           f"<h1>Integrity report: {esc(assignment)}</h1>",
-           f'<p class="meta">{len(by_student)} submission{"s" if len(by_student) != 1 else ""} scanned, '
-           f"{len(flagged)} with at least one flag. Generated {esc(generated)}.</p>",
-           f'<p class="note">{esc(NEVER_A_GRADE)}</p>']
-
-    out.append("<h2>Summary</h2>")
-    if not flagged:
-        out.append("<p>No submission raised a flag.</p>")
-    else:
-        out.append("<p>Number of findings per student and flag (the flags are explained below).</p>")
-        out.append("<table><thead><tr><th>Student</th>"
-                   + "".join(f'<th class="flag" title="{esc(describe(flag))}">{esc(flag)}</th>' for flag in present)
-                   + "<th>Total</th></tr></thead><tbody>")
-        for student in flagged:
-            cells = "".join(f'<td class="count{" hit" if counts[student][flag] else ""}">'
-                            f'{counts[student][flag] or ""}</td>' for flag in present)
-            out.append(f'<tr><td><a href="#{anchors[student]}">{esc(student)}</a></td>{cells}'
-                       f'<td class="count">{sum(counts[student].values())}</td></tr>')
-        out.append("</tbody></table>")
-
-    out.append("<h2>What the flags mean</h2><dl>")
-    for flag, description in DESCRIPTIONS.items():
-        out.append(f"<dt>{esc(flag)}</dt><dd>{esc(description)}</dd>")
-    out.append("</dl>")
-
-    if flagged:
-        out.append("<h2>Findings by student</h2>")
-    for student in flagged:
-        out.append(f'<section id="{anchors[student]}"><h3>{esc(student)}</h3>')
-        out.append("<table><thead><tr><th>Flag</th><th>Where</th><th>Evidence</th></tr></thead><tbody>")
-        for finding in by_student[student]:
-            out.append(f'<tr><td title="{esc(describe(finding.flag))}">{esc(finding.flag)}</td>'
-                       f"<td>{esc(finding.where)}</td><td><code>{esc(finding.evidence)}</code></td></tr>")
-        out.append("</tbody></table></section>")
-
-    out.append("<h2>Submissions without flags</h2>")
-    out.append(f"<p>{esc(', '.join(clean))}</p>" if clean else "<p>None.</p>")
-    out += ["</body>", "</html>", ""]
-    return "\n".join(out)
+    return _template().render(
+        assignment=assignment, generated=generated or datetime.datetime.now().strftime("%Y-%m-%d %H:%M"),
+        scanned=len(by_student), flagged=flagged, by_student=by_student, counts=counts, present=present,
+        anchors={student: f"student-{index}" for index, student in enumerate(flagged, start=1)},
+        clean=sorted(student for student, items in by_student.items() if not items),
+        descriptions=DESCRIPTIONS, describe=describe, never_a_grade=NEVER_A_GRADE)
 
 
 def write_report(findings_by_student, assignment, reports_dir):
