@@ -155,6 +155,7 @@ def configure_nbgrader(c, root=ROOT):
 
     # Reads damaged or renamed notebooks, and checks the setup before nbgrader removes or records anything.
     c.Autograde.exporter_class = CheckedNotebookExporter
+    c.CheckedNotebookExporter.probe_modules = list(PRELOAD_MODULES)
     c.Autograde.sanitize_preprocessors = list(SANITIZE)
     c.Autograde.autograde_preprocessors = list(AUTOGRADE)
     c.ContainedExecute.timeout = CELL_TIMEOUT_SECONDS

@@ -34,8 +34,6 @@ PRIVATE_ENTRIES = {
 }
 #: nbgrader's default exchange (a site sets Exchange.root in its global nbgrader_config.py).
 NBGRADER_DEFAULT_EXCHANGE = "/usr/local/share/nbgrader/exchange"
-#: What the grading Python must import.
-GRADING_MODULES = ("torch", "torchvision", "nbgrader", "handover")
 
 #: Run by the Python that runs nbgrader (or the formgrader), in the course root: its configuration, loaded as
 #: ``nbgrader`` loads it (the global files, then the course root's nbgrader_config.py).
@@ -62,6 +60,7 @@ print(json.dumps({
     "exchange": get("Exchange", "root", Exchange.class_traits()["root"].default_value),
     "refused": get("CourseSetup", "refused"), "grading_python": get("SandboxedKernelManager", "grading_python"),
     "sandbox": get("SandboxedKernelManager", "sandbox", "bwrap"),
+    "kernel_modules": list(get("CheckedNotebookExporter", "probe_modules", [])),
     "bwrap": get("SandboxedKernelManager", "bwrap_path", "bwrap"), "modules": found, "said": said.getvalue()}))
 """
 
@@ -78,6 +77,7 @@ class Settings:
     exchange: str = NBGRADER_DEFAULT_EXCHANGE
     refused: str = None
     grading_python: str = None
+    kernel_modules: list = field(default_factory=list)  # what a graded kernel imports (PRELOAD_MODULES)
     sandbox: str = "bwrap"
     bwrap: str = "bwrap"
     modules: dict = field(default_factory=dict)
@@ -222,8 +222,10 @@ def _course_in_exchange(course, settings):
 # --- environments ------------------------------------------------------------------------------------------
 
 
-def check_grading_python(python, root):
-    """The Python that runs the students' kernels and the judge exists and imports what grading needs."""
+def check_grading_python(python, root, kernel_modules=()):
+    """The Python that runs the students' kernels and the judge exists and imports what grading needs: what a
+    graded kernel loads, and nbgrader."""
+    modules = ", ".join(dict.fromkeys(("nbgrader", "handover", *kernel_modules)))
     if not python:
         return [error("environment", "The course configuration names no grading Python",
                       "run from the course root, where nbgrader_config.py applies course_config.py")]
@@ -231,14 +233,14 @@ def check_grading_python(python, root):
         return [error("environment", f"The grading Python {python} does not exist (or cannot be run by this user): "
                       "the course environment was not found", grading_python_fix(root))]
     try:
-        result = subprocess.run([python, "-c", f"import {', '.join(GRADING_MODULES)}"], cwd=root,
+        result = subprocess.run([python, "-c", f"import {modules}"], cwd=root,
                                 capture_output=True, text=True, timeout=300)
     except (OSError, subprocess.TimeoutExpired) as problem:
         return [error("environment", f"The grading Python {python} could not run: {problem}",
                       grading_python_fix(root))]
     if result.returncode:
         said = (result.stderr.strip().splitlines() or ["no output"])[-1]
-        return [error("environment", f"The grading Python {python} cannot import {', '.join(GRADING_MODULES)}: "
+        return [error("environment", f"The grading Python {python} cannot import {modules}: "
                       f"{said}", grading_python_fix(root))]
     return []
 
@@ -360,7 +362,7 @@ def doctor(root, python=sys.executable):
     findings += check_course_folder(root, settings.groupshared) + check_private_entries(root, settings.groupshared)
     findings += check_student_homes(root) + check_exchange(settings) + check_user_namespaces(settings)
     if applied:
-        findings += check_grading_python(settings.grading_python, root)
+        findings += check_grading_python(settings.grading_python, root, settings.kernel_modules)
         if not any(f.check == "environment" and f.level == "error" for f in findings):
             findings += check_graders(settings.grading_python, root)
         findings += check_weights()  # (course.weights reads course_config)

@@ -23,7 +23,7 @@ this one off in its workers and its writer (``check_setup = False``).
 """
 import re
 
-from traitlets import Bool
+from traitlets import Bool, List, Unicode
 
 from .reading import LenientNotebookExporter
 from .setup_check import GradingSetupError
@@ -35,12 +35,14 @@ class CheckedNotebookExporter(LenientNotebookExporter):
     check_setup = Bool(
         True, help="Check the grading setup (sandboxed kernel, judge) when an Autograde run builds this exporter, "
                    "before it removes or records anything.").tag(config=True)
+    probe_modules = List(Unicode(), help="What the probe kernel must import: what a graded kernel loads "
+                                         "(course_config.PRELOAD_MODULES).").tag(config=True)
 
     def __init__(self, config=None, **kw):
         super().__init__(config=config, **kw)
         converter = kw.get("parent")
         if self.check_setup and _is_autograde(converter):
-            check_autograde_setup(converter)
+            check_autograde_setup(converter, self.probe_modules)
 
 
 def _is_autograde(converter):
@@ -56,7 +58,7 @@ def assignments_of(converter):
     return sorted({match.group("assignment_id") for match in found if match})
 
 
-def check_autograde_setup(converter):
+def check_autograde_setup(converter, probe_modules):
     """Raise GradingSetupError unless a student kernel and the judge work for what ``converter`` will grade."""
     from .judge import judge_for, test_cells
     from .preprocessors.judge_handovers import JudgeHandovers
@@ -72,7 +74,7 @@ def check_autograde_setup(converter):
                                 "from the course root, where nbgrader_config.py applies course_config.py. "
                                 "Nothing was recorded.")
     check_environment(root, config, converter.log.warning)
-    probe_kernel(SandboxedKernelManager(kernel_name="python3", config=config))
+    probe_kernel(SandboxedKernelManager(kernel_name="python3", config=config), probe_modules)
     judged = JudgeHandovers(config=config)
     for assignment in sorted(set(assignments_of(converter)) - set(judged.assert_graded)):
         judge = judge_for(python, root, assignment, verdict_timeout=judged.verdict_timeout)

@@ -6,14 +6,15 @@ would report success. The check runs one probe in a sandboxed kernel exactly
 like the students' and stops the whole grading run when it fails.
 """
 import os
-import sys
 import textwrap
 
-#: Run in a fresh grading kernel; prints OK when the grading environment is complete.
-PROBE = textwrap.dedent("""\
-    import handover.plain, handover.evidence, numpy, torch, torchvision
-    print("OK")
-""")
+from .interpreter import is_this_python
+
+
+def probe_source(modules):
+    """Run in a fresh grading kernel; prints OK when it imports ``modules`` (course_config.PRELOAD_MODULES: what
+    a graded kernel loads, handover and torch included)."""
+    return f"import {', '.join(modules)}\nprint('OK')\n"
 
 
 class GradingSetupError(BaseException):
@@ -58,7 +59,7 @@ def explain(error_text, python, sandbox="bwrap", bwrap="bwrap"):
                 "the course root to build its .venv. Nothing was recorded in the gradebook.")
     defaulted = (" The grading Python is the one running nbgrader: no course environment was found (no .venv in "
                  "the course root, GRADING_PYTHON not set in course_config.py).") \
-        if "No module named" in error_text and os.path.realpath(python) == os.path.realpath(sys.executable) else ""
+        if "No module named" in error_text and is_this_python(python) else ""
     return (
         "Grading stopped before any student was graded: the grading kernel cannot run the course's "
         f"hidden tests.{defaulted}\n\nThe kernel ({python}) said:\n{textwrap.indent(error_text.strip(), '    ')}\n\n"
@@ -69,14 +70,14 @@ def explain(error_text, python, sandbox="bwrap", bwrap="bwrap"):
     )
 
 
-def probe_kernel(kernel_manager, timeout=300):
-    """Run :data:`PROBE` in a kernel of ``kernel_manager`` (not started); raise GradingSetupError if it fails."""
+def probe_kernel(kernel_manager, modules, timeout=300):
+    """Import ``modules`` in a kernel of ``kernel_manager`` (not started); raise GradingSetupError if it fails."""
     import tempfile
 
     from nbclient import NotebookClient
     from nbformat.v4 import new_code_cell, new_notebook
 
-    notebook = new_notebook(cells=[new_code_cell(PROBE)],
+    notebook = new_notebook(cells=[new_code_cell(probe_source(modules))],
                             metadata={"kernelspec": {"name": "python3", "display_name": "Python 3",
                                                      "language": "python"}})
     with tempfile.TemporaryDirectory() as folder:
