@@ -230,8 +230,7 @@ def check_grading_python(python, root, kernel_modules=()):
         return [error("environment", "The course configuration names no grading Python",
                       "run from the course root, where nbgrader_config.py applies course_config.py")]
     if not os.access(python, os.X_OK):
-        return [error("environment", f"The grading Python {python} does not exist (or cannot be run by this user): "
-                      "the course environment was not found", grading_python_fix(root))]
+        return check_grading_python_runs(python, root)
     try:
         result = subprocess.run([python, "-c", f"import {modules}"], cwd=root,
                                 capture_output=True, text=True, timeout=300)
@@ -243,6 +242,14 @@ def check_grading_python(python, root, kernel_modules=()):
         return [error("environment", f"The grading Python {python} cannot import {modules}: "
                       f"{said}", grading_python_fix(root))]
     return []
+
+
+def check_grading_python_runs(python, root):
+    """The grading Python exists and this user may run it (cheap: grading checks it before any student)."""
+    if not python or os.access(python, os.X_OK):
+        return []
+    return [error("environment", f"The grading Python {python} does not exist (or cannot be run by this user): "
+                  "the course environment was not found", grading_python_fix(root))]
 
 
 def grading_python_fix(root):
@@ -377,10 +384,7 @@ def grading_findings(root, config):
                         bwrap=config.SandboxedKernelManager.get("bwrap_path", "bwrap"))
     groupshared = bool(config.CourseDirectory.get("groupshared", False))
     findings = check_user_namespaces(settings)
-    python = config.SandboxedKernelManager.get("grading_python")
-    if python and not os.access(python, os.X_OK):
-        findings += [error("environment", f"The grading Python {python} does not exist (or cannot be run by this "
-                           "user): the course environment was not found", grading_python_fix(root))]
+    findings += check_grading_python_runs(config.SandboxedKernelManager.get("grading_python"), root)
     findings += check_course_folder(root, groupshared) + check_private_entries(root, groupshared)
     return [f for f in findings if f.is_problem]
 
