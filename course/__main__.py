@@ -8,6 +8,8 @@ from pathlib import Path
 #: (so that ``data`` does not pay for importing torch).
 COMMANDS = {
     "grade": ("course.grading.cli", "grade every submission of an assignment, in parallel (run in the course root)"),
+    "rejudge": ("course.grading.rejudge", "judge the stored hand-overs again after a fix in graders (no execution; "
+                                          "--dry-run lists the changes)"),
     "demo": ("course.demo", "generate releases, grade the sample submissions, print grades"),
     "release": ("course.release", "generate release/<a> with nbgrader; a failure keeps the committed one"),
     "sync": ("course.notebooks", "regenerate each source .ipynb from its MyST twin (.md)"),

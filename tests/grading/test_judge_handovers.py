@@ -46,7 +46,9 @@ def judged(*cells):
 
 
 def verdict(cell):
-    return cell.metadata[incidents.METADATA_KEY]["verdict"]
+    """The verdict stored in the cell (passed, message), without the hand-overs stored for `course rejudge`."""
+    stored = cell.metadata[incidents.METADATA_KEY]["verdict"]
+    return {key: stored[key] for key in ("passed", "message")}
 
 
 def errors(cell):
@@ -61,6 +63,8 @@ def judge_started():
 def test_does_a_right_answer_pass_with_no_error_and_no_hand_over_left():
     cell = judged(graded_cell(handed_over(collect.conv1d, right_conv1d))).cells[0]
     assert verdict(cell) == {"passed": True, "message": ""}
+    stored = cell.metadata[incidents.METADATA_KEY]["verdict"]  # what `course rejudge` reads again
+    assert stored["judged"] and [h["check"] for h in stored["handovers"]] == ["conv1d"]
     assert cell.outputs == []
 
 

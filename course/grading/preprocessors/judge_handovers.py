@@ -49,8 +49,18 @@ def _kept(output):
     return kind == "error"
 
 
-def record_verdict(cell, passed, message):
-    cell.metadata.setdefault(incidents.METADATA_KEY, {})["verdict"] = {"passed": passed, "message": message}
+def verdict_output(message):
+    """The error output that makes nbgrader score a failed test cell 0, with the judge's French message."""
+    return new_output("error", ename=VERDICT_ERROR, evalue=message, traceback=[message])
+
+
+def record_verdict(cell, passed, message, handovers=None):
+    """The verdict in the cell's metadata; with the hand-overs the judge read (None: the cell's own error was the
+    verdict, no judge), so that ``course rejudge`` can judge them again without running anything."""
+    verdict = {"passed": passed, "message": message, "judged": handovers is not None}
+    if handovers is not None:
+        verdict["handovers"] = handovers
+    cell.metadata.setdefault(incidents.METADATA_KEY, {})["verdict"] = verdict
 
 
 def record_evidence(nb, cell_id, evidence):
@@ -109,14 +119,16 @@ class JudgeHandovers(NbGraderPreprocessor):
             self.log.warning("%s handed over data the judge is not given (not JSON, too large or too deep)", test)
             errors = [new_output("error", ename=VERDICT_ERROR, evalue=UNREADABLE, traceback=[UNREADABLE])]
             outputs.append(errors[0])
+        judged = None
         if errors:  # the visible part (or the kernel) stopped the cell: that error is the verdict's reason
             passed, message = False, str(errors[-1].get("evalue", "")) or str(errors[-1].get("ename", ""))
         else:
             passed, message = self._verdict(test, payloads, assignment)
+            judged = payloads
             if not passed:
-                outputs.append(new_output("error", ename=VERDICT_ERROR, evalue=message, traceback=[message]))
+                outputs.append(verdict_output(message))
         cell.outputs = outputs
-        record_verdict(cell, passed, message)
+        record_verdict(cell, passed, message, judged)
 
     def _readable(self, payload):
         """Whether a hand-over may be sent to the judge: JSON, within the size and depth bounds."""
