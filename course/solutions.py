@@ -27,7 +27,7 @@ DROPPED_TAGS = (CORRIGE_TAG, "skip-execution")
 #: Text that must not survive in a corrigé: nbgrader's markers, a rubric, a hand-over to the judge.
 FORBIDDEN = re.compile(r"BEGIN SOLUTION|END SOLUTION|HIDDEN TESTS|MARK SCHEME|handover|hand_over")
 HEADER = ("**Corrigé.** Ce notebook reprend l'énoncé avec les solutions, les réponses modèles des questions "
-          "ouvertes et des explications qui n'étaient pas dans l'énoncé. Il n'a pas été exécuté : pour voir les "
+          "ouvertes et des explications qui n'étaient pas dans l'énoncé. Il n'a pas été exécuté\u00a0: pour voir les "
           "figures, exécutez-le dans le dossier du TP (*Kernel → Restart Kernel and Run All Cells*).")
 
 
