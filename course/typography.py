@@ -2,9 +2,9 @@
 
 One spelling everywhere:
 
-- a no-break space (U+00A0) before ``: ; ? !`` and inside « »;
-- a narrow no-break space (U+202F) between groups of three digits (1 797, 52 056) and before ``%`` and unit
-  symbols (95 %, 3 s), as the notebooks' own ``percent`` helper prints it.
+- a no-break space (U+00A0) before ``: ; ? !``, inside « », before ``%`` and unit symbols (95 %, 3 s), as
+  the engine's messages write a number and its unit (course/grading/french.py);
+- a narrow no-break space (U+202F) between groups of three digits (1 797, 52 056).
 
 Code is not prose: inline code, fenced code blocks, LaTeX, link targets and URLs are left alone. A year
 (1900 to 2099) keeps its four digits together. :func:`fix` writes the spelling, :func:`offending_lines`
@@ -28,8 +28,8 @@ _RULES = (
     (re.compile(r"(?<=\S) (?=[:;?!](?:\s|$|[)\]*_»\"'.,]))"), NBSP),  # before : ; ? !
     (re.compile(r"(?<=«) "), NBSP),
     (re.compile(r" (?=»)"), NBSP),
-    (re.compile(r"(?<=[\d\ue001])(?: |(?=%))(?=%)"), NNBSP),  # 95 %
-    (re.compile(rf"(?<=[\d\ue001]) (?={_UNITS}\b)"), NNBSP),  # 3 s, 50 kB
+    (re.compile(r"(?<=[\d\ue001])(?: |(?=%))(?=%)"), NBSP),  # 95 %
+    (re.compile(rf"(?<=[\d\ue001]) (?={_UNITS}\b)"), NBSP),  # 3 s, 50 kB
 )
 #: A number written with plain spaces between its groups of three digits (1 797).
 _SPACED_NUMBER = re.compile(r"(?<![\w.,/:\-#'])\d{1,3}(?: \d{3})+(?!\d)(?![.,]\d)")

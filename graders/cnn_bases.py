@@ -403,8 +403,8 @@ def _output(values, call):
 
 
 def percent(share, digits):
-    """A share written the French way: 97,5 % (decimal comma, narrow no-break space before %, as the notebooks)."""
-    return f"{100 * share:.{digits}f}".replace(".", ",") + "\u202f%"
+    """A share written the French way: 97,5 % (decimal comma, no-break space before %, as the notebooks)."""
+    return f"{100 * share:.{digits}f}".replace(".", ",") + "\u00a0%"
 
 
 def _lenet_logits(weights, x, pool="max", relu=True, flatten="chw"):
@@ -519,7 +519,7 @@ def check_training(model, parameters=(), output=None):
     accuracy = float(np.mean(own == y_test))
     if accuracy < 0.2:
         fail(f"`trained_lenet` reconnaît {percent(accuracy, 0)} des chiffres du jeu de test, à peine mieux que le hasard "
-             "(10 %) : le modèle ne semble pas entraîné. Vérifiez que l'optimiseur reçoit les paramètres de "
+             "(10 %) : le modèle ne semble pas entraîné. Vérifiez que l'optimiseur reçoit les paramètres de "
              "`trained_lenet` et que la boucle appelle backward() et step().")
     if accuracy < MIN_TEST_ACCURACY:
         fail(f"`trained_lenet` ne reconnaît que {percent(accuracy, 1)} des chiffres du jeu de test ; il en faut au moins "

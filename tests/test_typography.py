@@ -58,7 +58,7 @@ def test_does_the_feedback_template_write_french_typography(path):
     ("Pourquoi ? Parce que ; enfin !", f"Pourquoi{NBSP}? Parce que{NBSP}; enfin{NBSP}!"),
     ("« Vérifiez vous-même »", f"«{NBSP}Vérifiez vous-même{NBSP}»"),
     ("1797 chiffres, 1 797 chiffres, 130 000 pixels", f"1{NNBSP}797 chiffres, 1{NNBSP}797 chiffres, 130{NNBSP}000 pixels"),
-    ("95 % et 95%, en 3 s et 10 ms", f"95{NNBSP}% et 95{NNBSP}%, en 3{NNBSP}s et 10{NNBSP}ms"),
+    ("95 % et 95%, en 3 s et 10 ms", f"95{NBSP}% et 95{NBSP}%, en 3{NBSP}s et 10{NBSP}ms"),
     ("le `return` ?", f"le `return`{NBSP}?"),
 ])
 def test_does_fix_write_the_french_spaces(plain, french):
@@ -78,7 +78,7 @@ def test_does_fix_leave_code_math_urls_years_and_english_alone(text):
 def test_does_a_python_message_get_french_spaces_but_not_its_code_or_format_fields():
     source = 'fail(f"`{call}` renvoie {value!r} : il doit durer {n} s.")\nlog.info("Grading %s : %d", a, b)\n'
     assert typography.fix_python(source) == \
-        f'fail(f"`{{call}}` renvoie {{value!r}}{NBSP}: il doit durer {{n}}{NNBSP}s.")\nlog.info("Grading %s : %d", a, b)\n'
+        f'fail(f"`{{call}}` renvoie {{value!r}}{NBSP}: il doit durer {{n}}{NBSP}s.")\nlog.info("Grading %s : %d", a, b)\n'
 
 
 def test_does_a_template_get_french_spaces_but_not_its_style_nor_its_jinja():
