@@ -117,9 +117,10 @@ def configure_nbgrader(c, root=ROOT):
     from nbgrader.converters import GenerateAssignment
 
     from course.authoring_metadata import DropAuthoringMetadata
+    from course.corrige import DropCorrigeCells  # explanations that answer graded questions: corrigé only
 
     c.GenerateAssignment.preprocessors = [*GenerateAssignment.class_traits()["preprocessors"].default(),
-                                          DropAuthoringMetadata]
+                                          DropAuthoringMetadata, DropCorrigeCells]
 
     c.Execute.timeout = CELL_TIMEOUT_SECONDS
     c.Execute.kernel_manager_class = "course.grading.sandbox.SandboxedKernelManager"

@@ -12,6 +12,7 @@ COMMANDS = {
                                           "--dry-run lists the changes)"),
     "demo": ("course.demo", "generate releases, grade the sample submissions, print grades"),
     "release": ("course.release", "generate release/<a> with nbgrader; a failure keeps the committed one"),
+    "solutions": ("course.solutions", "write the corrigé solutions/<a>/ (notebook and HTML) from the source"),
     "sync": ("course.notebooks", "regenerate each source .ipynb from its MyST twin (.md)"),
     "data": ("course.data", "make data/ and copy it into each assignment"),
     "doctor": ("course.deployment.doctor", "check a deployment (permissions, exchange, environments, sandbox, "

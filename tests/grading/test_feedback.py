@@ -287,11 +287,11 @@ def test_does_each_graded_cell_get_a_french_label_status_and_score(graded):
     notes = {cell.metadata["nbgrader"]["grade_id"]: cell.metadata["course_feedback"]
              for cell in shown.cells if "kind" in cell.metadata.get("course_feedback", {})}
     assert notes["test_double"]["label"] == "Un petit TP (test 2 sur 4)"
-    assert notes["test_double"]["status_text"] == "Échoué" and notes["test_double"]["score_text"] == "Note : 0 / 2"
+    assert notes["test_double"]["status_text"] == "Échoué" and notes["test_double"]["score_text"] == "Note\u00a0: 0 / 2"
     assert notes["test_setup"]["status_text"] == "Réussi"
     assert notes["test_math"]["status"] == "not_graded"
     assert notes["explain"]["status_text"] == "À corriger à la main"
-    assert notes["explain"]["score_text"] == "Note : – / 1"
+    assert notes["explain"]["score_text"] == "Note\u00a0: – / 1"
 
 
 def test_does_the_feedback_open_with_a_french_summary_of_the_points(graded):
@@ -300,7 +300,7 @@ def test_does_the_feedback_open_with_a_french_summary_of_the_points(graded):
     summary = shown.cells[0].source
     assert summary.startswith("## Résumé de votre note")
     assert "| [Un petit TP (test 2 sur 4)](#test_double) | Automatique | Échoué | 0 / 2 |" in summary
-    assert "Points corrigés automatiquement : **3 / 5**" in summary
+    assert "Points corrigés automatiquement\u00a0: **3 / 5**" in summary
     assert "corrigées à la main" in summary and "2 point(s) restent à corriger" in summary
     assert shown.cells[1].source.startswith("## Remarques de la correction automatique")
 
@@ -352,7 +352,7 @@ def test_is_the_real_feedback_french_summarised_and_free_of_the_gradings_secrets
     html = re.sub(r"<style[^>]*>.*?</style>", "", page, flags=re.S)
     # French, summarised
     assert '<html lang="fr">' in page
-    for label in ("Cellule de test", "Votre réponse", "Note : 0 / 2", "Corrigé automatiquement", "À corriger à la main",
+    for label in ("Cellule de test", "Votre réponse", "Note\u00a0: 0 / 2", "Corrigé automatiquement", "À corriger à la main",
                   "Résumé de votre note", "Remarques de la correction automatique"):
         assert label in html, label
     for english in ("Test cell", "Student's answer", "Score:", "Comments:"):

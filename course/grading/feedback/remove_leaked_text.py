@@ -88,12 +88,12 @@ class RemoveLeakedText(FeedbackPreprocessor):
         help="User or host names not hidden (generic words).",
     ).tag(config=True)
 
-    line_note = Unicode("« [texte retiré de la correction] »",
+    line_note = Unicode("« [texte retiré de la correction] »",
                         help="Replaces a line that reproduces a secret line.").tag(config=True)
-    markup_note = Unicode("« [affichage retiré de la correction : il reproduisait du code de la correction] »",
+    markup_note = Unicode("« [affichage retiré de la correction : il reproduisait du code de la correction] »",
                           help="Replaces a markup output that reproduces a secret line.").tag(config=True)
-    path_note = Unicode("« [chemin retiré] »", help="Replaces a path of the grading machine.").tag(config=True)
-    value_note = Unicode("« [valeur retirée] »",
+    path_note = Unicode("« [chemin retiré] »", help="Replaces a path of the grading machine.").tag(config=True)
+    value_note = Unicode("« [valeur retirée] »",
                          help="Replaces an environment value, the user or the host name.").tag(config=True)
 
     def preprocess(self, nb, resources):

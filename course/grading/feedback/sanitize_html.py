@@ -45,7 +45,7 @@ Links keep ``http``, ``https`` and ``mailto`` targets and in-page anchors
 images (a remote image would tell a third party when the instructor reads
 the submission); ids are prefixed (``eleve-``) so a student's element can
 never take the name of one of the page's own elements or globals (the cost:
-the « ¶ » links of the student's headings point nowhere).
+the « ¶ » links of the student's headings point nowhere).
 """
 import base64
 import html
