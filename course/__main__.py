@@ -8,6 +8,9 @@ from pathlib import Path
 #: (so that ``data`` does not pay for importing torch).
 COMMANDS = {
     "grade": ("course.grading.cli", "grade every submission of an assignment, in parallel (run in the course root)"),
+    "report": ("course.reporting.report", "the class at a glance: reports/<a>-class.html and its figures (PNG)"),
+    "export": ("course.reporting.export_command", "grades for the LMS: Moodle's grade import, or one column per "
+                                                  "question (CSV; a roster matches the students)"),
     "demo": ("course.demo", "generate releases, grade the sample submissions, print grades"),
     "release": ("course.release", "generate release/<a> with nbgrader; a failure keeps the committed one"),
     "sync": ("course.notebooks", "regenerate each source .ipynb from its MyST twin (.md)"),
