@@ -22,7 +22,7 @@ class ShownFigure:
 
 def points(value):
     """A number of points as people write it: 12, 12.5."""
-    return f"{float(value):g}"
+    return f"{round(float(value), 2):g}"
 
 
 def _template():

@@ -1,5 +1,6 @@
 """`course report` on a class graded by plain `nbgrader autograde`: its numbers are the gradebook's."""
 import csv
+import shutil
 import subprocess
 import sys
 from collections import Counter
@@ -117,3 +118,14 @@ def test_is_a_missing_gradebook_refused_rather_than_created(tmp_path):
 ])
 def test_is_a_failed_tests_message_the_judges_verdict_else_its_error(cell, message):
     assert failure_message(cell) == message
+
+
+def test_does_course_grade_end_by_writing_the_class_report(small_class, tmp_path):
+    root = tmp_path / "course"
+    shutil.copytree(small_class.root, root, symlinks=True)
+    page = root / "reports" / f"{ASSIGNMENT}-class.html"
+    page.unlink(missing_ok=True)
+    result = subprocess.run([sys.executable, "-m", "course", "grade", ASSIGNMENT, "--jobs", "1", "--no-progress"],
+                            cwd=root, capture_output=True, text=True, timeout=900)
+    assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
+    assert f"Class report: {page}" in result.stdout and "Class report: mini" in page.read_text(encoding="utf-8")
