@@ -181,44 +181,61 @@ def handed_in(coursedir, assignment):
     return {Path(path).parent.name for path in glob.glob(pattern) if os.path.isdir(path)}
 
 
+class Tally:
+    """What the submissions add up to, question by question, read while the gradebook is open."""
+
+    def __init__(self, coursedir, assignment, questions):
+        self.coursedir, self.assignment = coursedir, assignment
+        self.by_key = {(q.notebook, q.name): q for q in questions}
+        self.wrong = {key: Counter() for key in self.by_key}
+        self.totals, self.awaiting, self.incidents, self.details, self.troubled = {}, set(), Counter(), {}, []
+
+    def add_submission(self, submission):
+        student, kinds = submission.student_id, set()
+        self.totals[student] = float(submission.score)
+        for submitted in submission.notebooks:
+            notebook_json = read_autograded(self.coursedir, student, self.assignment, submitted.name)
+            self.add_grades(student, submitted, cells_by_grade_id(notebook_json))
+            for entry in incidents_of(notebook_json):
+                kinds.add(entry["kind"])
+                self.details.setdefault(entry["kind"], str(entry.get("detail", "")))
+        self.incidents.update(kinds)
+        if kinds:
+            self.troubled.append(student)
+
+    def add_grades(self, student, submitted, cells):
+        for grade in submitted.grades:
+            key = (submitted.name, grade.name)
+            question = self.by_key.get(key)
+            if question is None:
+                continue
+            if grade.needs_manual_grade:  # nbgrader's own word for "waits for a human"
+                question.awaiting += 1
+                self.awaiting.add(student)
+                continue
+            question.scores.append(float(grade.score))
+            if question.autograded and float(grade.score) < question.max_score:
+                cell = cells.get(grade.name)
+                self.wrong[key][failure_message(cell) if cell else NO_NOTEBOOK] += 1
+
+    def wrong_answers(self):
+        for key, counter in self.wrong.items():
+            self.by_key[key].wrong_answers = counter.most_common(TOP_WRONG_ANSWERS)
+
+
 def gather(coursedir, assignment):
     """The :class:`ClassNumbers` of ``assignment`` in the course of ``coursedir`` (nbgrader's CourseDirectory)."""
     with open_gradebook(coursedir) as gradebook:
         found = find_assignment(gradebook, assignment)
         questions = questions_of(found)
-        by_key = {(q.notebook, q.name): q for q in questions}
-        wrong = {key: Counter() for key in by_key}
-        totals, awaiting, incidents, details, troubled = {}, set(), Counter(), {}, []
+        tally = Tally(coursedir, assignment, questions)
         for submission in gradebook.assignment_submissions(assignment):
-            student = submission.student_id
-            totals[student] = float(submission.score)
-            kinds = set()
-            for submitted in submission.notebooks:
-                notebook_json = read_autograded(coursedir, student, assignment, submitted.name)
-                cells = cells_by_grade_id(notebook_json)
-                for grade in submitted.grades:
-                    question = by_key.get((submitted.name, grade.name))
-                    if question is None:
-                        continue
-                    if grade.needs_manual_grade:
-                        question.awaiting += 1
-                        awaiting.add(student)
-                        continue
-                    question.scores.append(float(grade.score))
-                    if question.autograded and float(grade.score) < question.max_score:
-                        cell = cells.get(grade.name)
-                        wrong[(question.notebook, question.name)][failure_message(cell) if cell else NO_NOTEBOOK] += 1
-                for entry in incidents_of(notebook_json):
-                    kinds.add(entry["kind"])
-                    details.setdefault(entry["kind"], str(entry.get("detail", "")))
-            incidents.update(kinds)
-            if kinds:
-                troubled.append(student)
+            tally.add_submission(submission)
         max_score = float(found.max_score)
-    for key, counter in wrong.items():
-        by_key[key].wrong_answers = counter.most_common(TOP_WRONG_ANSWERS)
+    tally.wrong_answers()
     flags, flagged, integrity_csv = read_flags(Path(coursedir.root) / "reports", assignment)
-    return ClassNumbers(assignment=assignment, max_score=max_score, totals=totals, questions=questions,
-                        incidents=incidents, incident_details=details, incident_students=troubled, flags=flags, flagged_students=flagged,
-                        integrity_csv=integrity_csv, not_graded=sorted(handed_in(coursedir, assignment) - set(totals)),
-                        awaiting_students=sorted(awaiting))
+    return ClassNumbers(assignment=assignment, max_score=max_score, totals=tally.totals, questions=questions,
+                        incidents=tally.incidents, incident_details=tally.details, incident_students=tally.troubled,
+                        flags=flags, flagged_students=flagged, integrity_csv=integrity_csv,
+                        not_graded=sorted(handed_in(coursedir, assignment) - set(tally.totals)),
+                        awaiting_students=sorted(tally.awaiting))
