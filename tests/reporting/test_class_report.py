@@ -129,3 +129,14 @@ def test_does_course_grade_end_by_writing_the_class_report(small_class, tmp_path
                             cwd=root, capture_output=True, text=True, timeout=900)
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-4000:]
     assert f"Class report: {page}" in result.stdout and "Class report: mini" in page.read_text(encoding="utf-8")
+
+
+def test_is_the_gradebook_the_one_the_configuration_names(small_class, numbers, tmp_path):
+    root = tmp_path / "course"
+    shutil.copytree(small_class.root, root, symlinks=True)
+    elsewhere = tmp_path / "site" / "grades.sqlite"
+    elsewhere.parent.mkdir()
+    (root / "gradebook.db").rename(elsewhere)
+    with open(root / "nbgrader_config.py", "a") as config:
+        config.write(f"get_config().CourseDirectory.db_url = 'sqlite:///{elsewhere}'  # noqa: F821\n")
+    assert gather(load_nbgrader_app(root).coursedir, ASSIGNMENT).totals == numbers.totals
