@@ -84,13 +84,22 @@ def test_are_honest_solutions_written_differently_far_below_the_threshold(course
     assert pairs_of(compare(course, ())) == []  # the same class at the default settings
 
 
+GIVEN_ONLY = {"plot_feature_maps": "def plot_feature_maps(fmap, n_maps=16, n_cols=4):\n    pass\n",
+              "vgg_layer30": "raise NotImplementedError()\nprint(f\"Forme de la sortie de la couche 30 : {shape_layer30} ; "
+                             "rapport des tailles : {size_ratio}\")\n"}
+
+
 def test_are_students_who_kept_the_stub_or_the_given_code_never_paired(course):
-    kept_given = ClassSubmission("kept_given", answered(
-        {"plot_feature_maps": "def plot_feature_maps(fmap, n_maps=16, n_cols=4):\n    pass\n",
-         "vgg_layer30": "raise NotImplementedError()\nprint(f\"Forme de la sortie de la couche 30 : {shape_layer30} ; "
-                        "rapport des tailles : {size_ratio}\")\n"}, default=BLANK))
-    similarity = compare(course, KEPT_STUB + (kept_given,), threshold=0.0, min_shared_tokens=0)
-    assert similarity.pairs == [] and similarity.compared == 4
+    # Two of each in a varied class: not the class's common pattern, so only the exclusion of what the release
+    # gives keeps them apart.
+    entries = KEPT_STUB[:2] + (ClassSubmission("given_c", answered({**ALT_C, **GIVEN_ONLY})),
+                               ClassSubmission("given_d", answered({**ALT_D, **GIVEN_ONLY})),
+                               ClassSubmission("a", answered(ALT_A)), ClassSubmission("b", answered(ALT_B)))
+    similarity = compare(course, entries, threshold=0.0, min_shared_tokens=0)
+    assert not [pair for pair in similarity.pairs if {pair.first, pair.second} & {"kept_stub_1", "kept_stub_2"}]
+    given_pair = [pair for pair in similarity.pairs if (pair.first, pair.second) == ("given_c", "given_d")]
+    assert not {cell.label for pair in given_pair for cell in pair.cells} & set(GIVEN_ONLY)
+    assert similarity.compared == 6
 
 
 def test_does_the_class_common_solution_pair_nobody_while_two_alike_in_a_varied_class_are_paired(course):
