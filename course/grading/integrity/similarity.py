@@ -13,8 +13,10 @@ half the class. Each fingerprint is weighed by how rare it is in the class
 (per answer cell): 1 when only one or two students have it, less the more
 do, and nothing when more than ``common_share`` of the class has it (the
 class's common way of answering). A pair's similarity is the weight of what
-the two share over the weight of the smaller of the two (cell by cell, added
-up over the notebook): 1 when all of one's uncommon code is in the other's.
+the two share over the number of uncommon fingerprints of the smaller of
+the two (cell by cell, added up over the notebook): 1 when all of one's
+uncommon code is in the other's and nobody else's; a cell that many others
+wrote alike too counts for less, even when the two share all of it.
 As a small answer can share all its little uncommon code by chance, a pair
 is listed only if what it shares covers ``min_shared_tokens`` tokens.
 
@@ -180,9 +182,12 @@ class SimilarSubmissions(LoggingConfigurable):
         students = sorted(s for s, cells in printed.items() if any(p.prints for p in cells.values()))
         holders = self._holders(printed, students)
         weights = self._weights(holders, len(students))
-        candidates = self._candidates(holders, weights)
-        pairs = [self._pair(first, second, printed, weights) for first, second in sorted(candidates)]
-        listed = [pair for pair in pairs if pair.score >= self.threshold and pair.shared_tokens >= self.min_shared_tokens]
+        own = {student: {label: sum(weights[label][h] > 0 for h in cell.prints) for label, cell in cells.items()}
+               for student, cells in printed.items()}
+        scores = {pair: self._score(pair, shared, own) for pair, shared in self._shared(holders, weights).items()}
+        likely = sorted(pair for pair, score in scores.items() if score >= self.threshold)
+        pairs = [self._pair(first, second, scores[first, second], printed, weights, own) for first, second in likely]
+        listed = [pair for pair in pairs if pair.shared_tokens >= self.min_shared_tokens]
         listed.sort(key=lambda pair: (-pair.score, pair.first, pair.second))
         return Similarity(listed, len(answers_by_student), self.threshold, self.common_share)
 
@@ -216,8 +221,8 @@ class SimilarSubmissions(LoggingConfigurable):
 
     def _weights(self, holders, class_size):
         """label -> hash -> weight: 1 when one or two students have it, less the more have it, 0 for the common
-        pattern: log((n + 1) / holders) / log((n + 1) / 2), an inverse document frequency scaled so that a
-        fingerprint of one pair counts as much as a student's own."""
+        pattern: log((n + 1) / holders) / log((n + 1) / 2), an inverse document frequency scaled to count 1
+        for a fingerprint of one pair."""
         common = max(2, self.common_share * class_size)
         pair = math.log((class_size + 1) / 2)
         return {label: {value: 0.0 if len(who) > common or pair <= 0 else
@@ -225,32 +230,38 @@ class SimilarSubmissions(LoggingConfigurable):
                         for value, who in hashes.items()}
                 for label, hashes in holders.items()}
 
-    def _candidates(self, holders, weights):
-        """The pairs sharing at least one fingerprint that weighs something."""
-        pairs = set()
+    def _shared(self, holders, weights):
+        """(first, second) -> label -> the weight of the fingerprints the two share there (pairs sharing any)."""
+        shared = defaultdict(Counter)
         for label, hashes in holders.items():
             for value, who in hashes.items():
                 if len(who) > 1 and weights[label][value] > 0:
-                    pairs.update(combinations(sorted(who), 2))
-        return pairs
+                    for pair in combinations(sorted(who), 2):
+                        shared[pair][label] += weights[label][value]
+        return shared
 
-    def _pair(self, first, second, printed, weights):
-        cells, shared_weight, smaller_weight, shared_tokens = [], 0.0, 0.0, 0
-        for label in printed[first]:
-            a, b = printed[first][label], printed[second].get(label)
-            if b is None or not a.prints or not b.prints:
+    @staticmethod
+    def _score(pair, shared, own):
+        """What the pair shares over the uncommon fingerprints of the smaller side, in the cells both answered.
+
+        The shared ones count by their weight, the others fully: code that a few others also wrote is weaker
+        evidence than code only these two wrote."""
+        first, second = own[pair[0]], own[pair[1]]
+        smaller = sum(min(count, second.get(label, 0)) for label, count in first.items())
+        return sum(shared.values()) / smaller if smaller else 0.0
+
+    def _pair(self, first, second, score, printed, weights, own):
+        cells, shared_tokens = [], 0
+        for label, a in printed[first].items():
+            b = printed[second].get(label)
+            shared = [h for h in a.prints if b is not None and h in b.prints and weights[label][h] > 0]
+            if not shared:
                 continue
-            weight = weights.get(label, {})
-            shared = [h for h in a.prints if h in b.prints and weight.get(h, 0) > 0]
-            common = sum(weight[h] for h in shared)
-            smaller = min(sum(weight.get(h, 0) for h in a.prints), sum(weight.get(h, 0) for h in b.prints))
             tokens = min(self._covered(a, shared), self._covered(b, shared))
-            shared_weight, smaller_weight, shared_tokens = shared_weight + common, smaller_weight + smaller, \
-                shared_tokens + tokens
-            if shared:
-                cells.append(CellMatch(label, common / smaller if smaller else 0.0, tokens,
-                                       self._marked(a, shared), self._marked(b, shared)))
-        score = shared_weight / smaller_weight if smaller_weight else 0.0
+            smaller = min(own[first][label], own[second][label])
+            cells.append(CellMatch(label, sum(weights[label][h] for h in shared) / smaller, tokens,
+                                   self._marked(a, shared), self._marked(b, shared)))
+            shared_tokens += tokens
         return Pair(first, second, round(score, 3), shared_tokens, cells)
 
     def _covered_positions(self, cell, shared):
