@@ -112,6 +112,16 @@ def test_does_the_class_common_solution_pair_nobody_while_two_alike_in_a_varied_
     assert pairs_of(compare(course, varied)) == [("c1", "c2")]
 
 
+def test_is_code_that_a_third_student_also_wrote_weaker_evidence(course):
+    # HEALTHY's alt_rot90_loop wrote ALT_C: one more student writing it makes a pair, two more a trio.
+    pair = compare(course, HEALTHY + (ClassSubmission("copy_1", answered(ALT_C)),))
+    trio = compare(course, (ClassSubmission("copy_2", answered(ALT_C)),)).pairs  # everything handed in so far
+    assert pairs_of(pair) == [("alt_rot90_loop", "copy_1")] and pair.pairs[0].score > 0.95
+    scores = {(p.first, p.second): p.score for p in trio}
+    assert set(scores) == {("alt_rot90_loop", "copy_1"), ("alt_rot90_loop", "copy_2"), ("copy_1", "copy_2")}
+    assert all(0.6 < score < 0.9 for score in scores.values())
+
+
 def test_are_open_questions_compared_on_words_with_the_stub_left_out(course):
     given = given_of(release_notebooks(course, ASSIGNMENT), ASSIGNMENT)
     texts = {
