@@ -29,6 +29,8 @@ salted ``hash``; its winnowing is the few lines of :mod:`.fingerprints`.
 
 The result never changes a grade; it is a list of pairs to look at.
 """
+import hashlib
+import json
 import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -115,6 +117,8 @@ class Given:
     names: frozenset
     code: tuple
     text: tuple
+    #: A digest of all the above: answers fingerprinted against the same release are remembered by it.
+    key: str = ""
 
 
 def given_of(release_notebooks, assignment=None):
@@ -126,7 +130,8 @@ def given_of(release_notebooks, assignment=None):
         for cell in notebook.get("cells", []):
             (code if cell.get("cell_type") == CODE else text).append(_text(cell.get("source")))
     names = frozenset().union(*map(names_of, code))
-    return Given(lines, names, tuple(code), tuple(text))
+    content = json.dumps([sorted((label, sorted(kept)) for label, kept in lines.items()), sorted(names), code, text])
+    return Given(lines, names, tuple(code), tuple(text), hashlib.blake2b(content.encode()).hexdigest())
 
 
 # --- the comparison ---------------------------------------------------------------------------
@@ -139,6 +144,13 @@ class _Printed:
     lines: list
     tokens: list
     prints: dict
+
+
+#: Answers fingerprinted in this process, by what determines their fingerprints: plain ``nbgrader autograde``
+#: rewrites the report after each submission, comparing the whole class each time, so each answer is
+#: tokenized once per run, not once per submission graded after it.
+_FINGERPRINTED = {}
+_FINGERPRINTED_MOST = 20_000
 
 
 def _texts(tokens):
@@ -192,8 +204,19 @@ class SimilarSubmissions(LoggingConfigurable):
         return Similarity(listed, len(answers_by_student), self.threshold, self.common_share)
 
     def _printed(self, answers, given, given_hashes):
-        return {label: self._fingerprint(answer, given.lines.get(label, set()), given.names, given_hashes[answer.kind])
+        return {label: self._remembered(label, answer, given, given_hashes)
                 for label, answer in answers.items() if answer.kind in given_hashes}
+
+    def _remembered(self, label, answer, given, given_hashes):
+        key = (given.key, self.kgram, self.window, label, answer.kind, answer.source)
+        if not given.key or key not in _FINGERPRINTED:
+            if len(_FINGERPRINTED) >= _FINGERPRINTED_MOST:
+                _FINGERPRINTED.clear()
+            printed = self._fingerprint(answer, given.lines.get(label, set()), given.names, given_hashes[answer.kind])
+            if not given.key:
+                return printed
+            _FINGERPRINTED[key] = printed
+        return _FINGERPRINTED[key]
 
     def _given_hashes(self, given):
         """kind -> every k-gram hash of the release (not only the winnowed ones: nobody's own code)."""
