@@ -85,7 +85,8 @@ def test_are_honest_solutions_written_differently_far_below_the_threshold(course
 
 
 GIVEN_ONLY = {"plot_feature_maps": "def plot_feature_maps(fmap, n_maps=16, n_cols=4):\n    pass\n",
-              "vgg_layer30": "raise NotImplementedError()\nprint(f\"Forme de la sortie de la couche 30 : {shape_layer30} ; "
+              "vgg_layer30": "raise NotImplementedError()\n"
+                             "print(f\"Forme de la sortie de la couche 30 : {shape_layer30} ; "
                              "rapport des tailles : {size_ratio}\")\n"}
 
 
@@ -128,8 +129,8 @@ def test_are_open_questions_compared_on_words_with_the_stub_left_out(course):
         "ana": "Le mode évaluation désactive le Dropout : chaque neurone est gardé, et la BatchNorm utilise ses "
                "statistiques apprises au lieu de celles du lot. Sinon la prédiction serait aléatoire d'un appel à "
                "l'autre, et deux images identiques pourraient recevoir deux classes différentes.",
-        "ben": "Sans eval(), les couches Dropout éteignent des neurones au hasard ; la sortie change à chaque passage "
-               "et la classe prédite n'est pas stable.",
+        "ben": "Sans eval(), les couches Dropout éteignent des neurones au hasard ; la sortie change à chaque "
+               "passage et la classe prédite n'est pas stable.",
         "chloe": "En entraînement, Dropout met à zéro une partie des activations, ce qui rend le réseau "
                  "non déterministe. eval() coupe ce comportement pour l'inférence.",
         "copie": "le mode EVALUATION désactive le dropout ; chaque neurone est gardé et la batchnorm utilise ses\n"

@@ -89,7 +89,8 @@ def graded(tmp_path_factory):
     for student, answer in STUDENTS.items():
         notebook = nbformat.from_dict(release)
         if answer is not None:
-            next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "summary").source = answer
+            cell = next(c for c in notebook.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "summary")
+            cell.source = answer
         folder = root / "submitted" / student / ASSIGNMENT
         folder.mkdir(parents=True)
         nbformat.write(notebook, folder / f"{ASSIGNMENT}.ipynb")

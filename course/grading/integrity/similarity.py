@@ -118,7 +118,7 @@ class Given:
     code: tuple
     text: tuple
     #: A digest of all the above: answers fingerprinted against the same release are remembered by it.
-    key: str = ""
+    key: str
 
 
 def given_of(release_notebooks, assignment=None):
@@ -163,10 +163,10 @@ class SimilarSubmissions(LoggingConfigurable):
     threshold = Float(
         0.6,
         help="Pairs whose similarity reaches this are listed (0 to 1). The similarity is the share of the smaller "
-             "submission's answer fingerprints that the other submission has too, each weighed by how rare it is "
-             "in the class (the class's common pattern weighs nothing); given code is excluded. A planted copy with renamed variables scores 1; in a class made "
-             "of the course's sample solutions and mistakes, honest pairs sharing at least min_shared_tokens score "
-             "at most 0.42.",
+             "submission's uncommon answer fingerprints that the other submission has too, each shared one weighed "
+             "by how rare it is in the class; given code is excluded. In a class made of the course's sample "
+             "solutions and mistakes (tests/support/class_submissions.py), a planted copy with renamed variables "
+             "scores 0.94, and honest pairs sharing at least min_shared_tokens at most 0.40.",
     ).tag(config=True)
     common_share = Float(
         0.2,
@@ -176,9 +176,8 @@ class SimilarSubmissions(LoggingConfigurable):
     min_shared_tokens = Integer(
         30,
         help="A pair is listed only if its shared uncommon fingerprints cover at least this many tokens of each "
-             "submission (outside the given code, about three lines): a few lines alike are no evidence. In a "
-             "class made of the course's sample solutions and mistakes, honest pairs scoring above 0.5 share at "
-             "most 17 tokens; a planted copy, over 200.",
+             "submission (outside the given code, about three lines): a few lines alike are no evidence. In the "
+             "same class, honest pairs scoring above 0.5 share at most 17 tokens; the planted copy, 221.",
     ).tag(config=True)
     kgram = Integer(5, help="Tokens per fingerprint (k of winnowing): shorter matches are noise.").tag(config=True)
     window = Integer(
@@ -209,13 +208,11 @@ class SimilarSubmissions(LoggingConfigurable):
 
     def _remembered(self, label, answer, given, given_hashes):
         key = (given.key, self.kgram, self.window, label, answer.kind, answer.source)
-        if not given.key or key not in _FINGERPRINTED:
+        if key not in _FINGERPRINTED:
             if len(_FINGERPRINTED) >= _FINGERPRINTED_MOST:
                 _FINGERPRINTED.clear()
-            printed = self._fingerprint(answer, given.lines.get(label, set()), given.names, given_hashes[answer.kind])
-            if not given.key:
-                return printed
-            _FINGERPRINTED[key] = printed
+            _FINGERPRINTED[key] = self._fingerprint(answer, given.lines.get(label, set()), given.names,
+                                                    given_hashes[answer.kind])
         return _FINGERPRINTED[key]
 
     def _given_hashes(self, given):
