@@ -16,7 +16,7 @@ from traitlets.config import Config
 
 from course.grading.integrity import report
 from course.grading.integrity.fingerprints import code_tokens, fingerprints, word_tokens
-from course.grading.integrity.report import answers_from_autograded, release_notebooks, update_report
+from course.grading.integrity.report import class_answers, release_notebooks, update_report
 from course.grading.integrity.similarity import Answer, SimilarSubmissions, answer_cells, given_of
 from course.samples import BLANK
 
@@ -55,7 +55,7 @@ KEPT_STUB = tuple(ClassSubmission(f"kept_stub_{i}", answered(default=BLANK)) for
 def compare(root, entries, **settings):
     for entry in entries:
         entry.write(root)
-    answers = answers_from_autograded(root, ASSIGNMENT, stage="submitted")
+    answers = class_answers(root, ASSIGNMENT, stage="submitted")
     given = given_of(release_notebooks(root, ASSIGNMENT), ASSIGNMENT)
     return SimilarSubmissions(**settings).compare(answers, given)
 
@@ -172,7 +172,7 @@ def test_is_the_threshold_a_documented_configurable_setting(course):
     entries = (ClassSubmission("b", answered(ALT_B)), NEAR_COPY, ClassSubmission("a", answered(ALT_A)))
     for entry in entries:
         entry.write(course)
-    answers = answers_from_autograded(course, ASSIGNMENT, stage="submitted")
+    answers = class_answers(course, ASSIGNMENT, stage="submitted")
     assert pairs_of(report.similar_submissions(course, ASSIGNMENT, answers)) == [("b", "near_copy")]
     assert report.similar_submissions(course, ASSIGNMENT, answers, config).pairs == []
 

@@ -100,9 +100,9 @@ def _notebooks(root, assignment, students=None, stage="autograded"):
             yield student_dir.name, path
 
 
-def answers_from_autograded(root, assignment, students=None, stage="autograded"):
-    """student -> label -> ``Answer``: the solution cells of each student's autograded notebooks (``stage``:
-    ``submitted`` reads the notebooks as handed in; the solution cells are the same)."""
+def class_answers(root, assignment, students=None, stage="autograded"):
+    """student -> label -> ``Answer``: the solution cells of each student's notebooks in ``stage``
+    (``autograded``, or ``submitted``: the notebooks as handed in, whose solution cells are the same)."""
     answers = {}
     for student, path in _notebooks(root, assignment, students, stage):
         try:
@@ -205,16 +205,23 @@ def write_report(findings_by_student, assignment, reports_dir, similarity=None):
     csv_path = reports_dir / f"{assignment}-integrity.csv"
     html_path = reports_dir / f"{assignment}-integrity.html"
     write_csv(findings_by_student, csv_path)
-    if similarity is not None:
-        write_pairs_csv(similarity, reports_dir / f"{assignment}-integrity-pairs.csv")
-    html_path.write_text(render_html(findings_by_student, assignment, similarity=similarity), encoding="utf-8")
+    try:
+        if similarity is not None:
+            write_pairs_csv(similarity, reports_dir / f"{assignment}-integrity-pairs.csv")
+        page = render_html(findings_by_student, assignment, similarity=similarity)
+    except Exception as error:  # the section is a help: the findings are written whatever happens to it
+        log.exception("Integrity report: similar submissions of %s not written; the rest of the report is written",
+                      assignment)
+        page = render_html(findings_by_student, assignment,
+                           similarity=Similarity(error=f"not written: {type(error).__name__}: {error}"))
+    html_path.write_text(page, encoding="utf-8")
     return csv_path, html_path
 
 
 def report_assignment(root, assignment, reports_dir=None, config=None):
     """The whole report of an assignment graded under ``root`` (default: ``root/reports``)."""
     findings = findings_from_autograded(root, assignment)
-    similarity = similar_submissions(root, assignment, answers_from_autograded(root, assignment), config)
+    similarity = similar_submissions(root, assignment, class_answers(root, assignment), config)
     return write_report(findings, assignment, reports_dir or Path(root) / "reports", similarity)
 
 
@@ -264,7 +271,7 @@ def update_report(root, assignment, students=None, config=None):
 def _class_similarity(root, assignment, store, students, config):
     """Record the answer cells of ``students``, then compare every recorded student's (never raises)."""
     try:
-        _store_answers(store, answers_from_autograded(root, assignment, students))
+        _store_answers(store, class_answers(root, assignment, students))
         answers = _stored_answers(store)
     except Exception as error:
         log.exception("Integrity report: the answer cells of %s not recorded; similar submissions not computed",
