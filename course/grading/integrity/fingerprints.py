@@ -69,10 +69,15 @@ class Bound:
     attributes: frozenset
 
 
+def _without_magics(source):
+    """``source`` with IPython's line magics and shell escapes (``%matplotlib``, ``!ls``) blanked, so it parses."""
+    return "\n".join("" if line.lstrip().startswith(("%", "!")) else line for line in source.splitlines())
+
+
 def bound_by(source):
     """What ``source`` binds, or None when it does not parse."""
     try:
-        tree = ast.parse(source)
+        tree = ast.parse(_without_magics(source))
     except (SyntaxError, ValueError):
         return None
     names, attributes = set(), set()
