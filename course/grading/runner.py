@@ -373,7 +373,7 @@ def grade_class(root, assignment, jobs=None, students=None, progress=True, log=p
     report = write_report(root, assignment, outcomes)
     from .integrity.report import update_report
 
-    _, integrity = update_report(root, assignment, {o.student for o in outcomes})
+    _, integrity = update_report(root, assignment, {o.student for o in outcomes}, config=config)
     counts = {status: sum(o.status == status for o in outcomes) for status in ("graded", "graded with problems", "failed")}
     log(f"{assignment}: {counts['graded']} graded, {counts['graded with problems']} graded with problems, "
         f"{counts['failed']} failed. Run report: {report}. Integrity report (for review; it never changes a "
