@@ -25,8 +25,9 @@ from traitlets.config import Config
 import course_config
 from course import pipeline
 from course.grading import incidents
+from course.grading.configuration import configure_feedback
 from course.grading.feedback import (CapOutputs, FeedbackExporter, HideTestSource, RemoveLeakedText,
-                                     SanitizeStudentHTML, ShortenErrors, configure_feedback, preprocessors)
+                                     SanitizeStudentHTML, ShortenErrors, preprocessors)
 from course.grading.feedback.secret_text import significant
 from course.grading.preprocessors import AnnounceIncidents
 
@@ -132,7 +133,7 @@ def graded(course, secret_root, monkeypatch):
     notebook = autograded_notebook(course.sanitize(course.submission()))
     save_grades(notebook, course.db_url)
     config = Config()
-    configure_feedback(config, secret_root)
+    configure_feedback(config, secret_root, course_config.grading_python())
     return notebook, course.resources(), config
 
 
