@@ -84,7 +84,7 @@ def test_does_a_judge_that_passes_an_empty_hand_over_stop_grading(tmp_path):
 
 
 def test_does_a_test_cell_without_a_check_stop_grading(tmp_path):
-    judge = Judge(PYTHON, course_config.ROOT, "cnn_bases").launch()
+    judge = Judge(PYTHON, course_config.ROOT, "cnn_bases", course_config.JUDGE_TIMEOUT_SECONDS).launch()
     with pytest.raises(GradingSetupError, match="add a check for 'test_nobody_wrote'"):
         judge.require_live(["test_conv1d", "test_nobody_wrote"])
     judge.close()
