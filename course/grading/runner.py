@@ -1,12 +1,16 @@
 """Grade a whole class: parallel execution in warm sandboxed kernels, one gradebook writer.
 
-Workers (one process each) own a :class:`~course.grading.forkserver.ForkServer`
-and run nbgrader's ``Autograde`` for one submission at a time with execution
-only, against a private copy of the gradebook: nothing they do reaches the
-real one. The main process is the single writer: it records each executed
-notebook through nbgrader's own ``Autograde`` (see :mod:`.replay`), whose
-``JudgeHandovers`` asks the run's one judge for the verdicts, so the gradebook
-and ``autograded/`` hold what ``nbgrader autograde --force`` would write. A
+Workers (one process each, a :class:`ClassWorker`) own a
+:class:`~course.grading.forkserver.ForkServer` and run nbgrader's
+``Autograde`` for one submission at a time with execution only, against a
+private copy of the gradebook: nothing they do reaches the real one. The main
+process is the single writer: it records each executed notebook through
+nbgrader's own ``Autograde`` (see :mod:`.replay`), whose ``JudgeHandovers``
+asks the run's one judge for the verdicts, so the gradebook and
+``autograded/`` hold what ``nbgrader autograde --force`` would write. Both
+start from the course's one configuration (``nbgrader_config.py``) and change
+only what :mod:`.configuration` lists (``class_worker_settings``,
+``recording_settings``). A
 pre-flight (:mod:`.preflight`: the solution, the blank release, the graders'
 known wrong answers) runs in the same workers, first in the queue; no student
 is recorded before it passes, and if it fails nothing is. A submission that
