@@ -269,7 +269,8 @@ class ForkedKernelManager(SandboxedKernelManager):
     async def _async_pre_start_kernel(self, **kw):
         self.limit_hit = None
         if self.fork_server is None:
-            raise ForkServerError("no fork server runs in this process")
+            raise ForkServerError("no fork server was handed to this kernel manager "
+                                  "(c.ForkedKernelManager.fork_server)")
         if self.slot is not None:  # a restart: a new slot, a new fork
             self.fork_server.release(self.slot)
         self.slot = self.fork_server.new_slot()
