@@ -21,7 +21,7 @@ import uuid
 from pathlib import Path
 
 from jupyter_client.provisioning import LocalProvisioner
-from traitlets import List, Unicode
+from traitlets import Instance, List, Unicode
 
 from .sandbox import WORK_DIR, python_paths, SandboxedKernelManager, SandboxError, bwrap_command, kernel_environment, read_only_root
 
@@ -65,9 +65,10 @@ def kept_under_tmp(paths):
 
 
 class ForkServer:
-    """One warm zygote; ``spawn`` gives a fresh kernel process for one submission."""
+    """One warm zygote; ``spawn`` gives a fresh kernel process for one submission.
 
-    current = None  #: the server of this worker process, used by ForkedKernelManager
+    Its kernel managers find it in their configuration (``c.ForkedKernelManager.fork_server``).
+    """
 
     def __init__(self, manager, preload=(), prebuilt=()):
         """``manager``: a SandboxedKernelManager whose settings (paths, limits, threads) the kernels share;
@@ -196,6 +197,11 @@ class ForkServer:
                 self.process.wait()
         shutil.rmtree(self.spool, ignore_errors=True)
 
+    def __deepcopy__(self, memo):
+        # A running process, not a value: every copy of a configuration that names the server names this one
+        # (traitlets deep-copies configured values into each object it configures).
+        return self
+
 
 class ForkedProcess:
     """What jupyter_client's provisioner needs of a kernel process (a Popen's surface)."""
@@ -248,11 +254,13 @@ class ForkedProvisioner(LocalProvisioner):
 
 
 class ForkedKernelManager(SandboxedKernelManager):
-    """A kernel manager whose kernels come from this worker's :class:`ForkServer` (``ForkServer.current``)."""
+    """A kernel manager whose kernels come from this worker's :class:`ForkServer` (``fork_server``)."""
 
     preload = List(Unicode(), config=True, help="Modules the fork server imports before any submission.")
+    # nbclient builds the kernel manager from the configuration alone (``kernel_manager_class(config=...)``):
+    # the worker hands its running server through it.
+    fork_server = Instance(ForkServer, allow_none=True, help="This worker's running fork server.").tag(config=True)
 
-    fork_server = None
     slot = None
     #: The tree's first process only waits for the kernel (PID 1 of its namespace): a copy of the warm
     #: process, whose shared pages would otherwise count twice against the submission's memory.
@@ -260,9 +268,9 @@ class ForkedKernelManager(SandboxedKernelManager):
 
     async def _async_pre_start_kernel(self, **kw):
         self.limit_hit = None
-        self.fork_server = ForkServer.current
         if self.fork_server is None:
-            raise ForkServerError("no fork server runs in this process")
+            raise ForkServerError("no fork server was handed to this kernel manager "
+                                  "(c.ForkedKernelManager.fork_server)")
         if self.slot is not None:  # a restart: a new slot, a new fork
             self.fork_server.release(self.slot)
         self.slot = self.fork_server.new_slot()

@@ -25,8 +25,9 @@ from traitlets.config import Config
 import course_config
 from course import pipeline
 from course.grading import incidents
+from course.grading.configuration import configure_feedback
 from course.grading.feedback import (CapOutputs, FeedbackExporter, HideTestSource, RemoveLeakedText,
-                                     SanitizeStudentHTML, ShortenErrors, configure_feedback, preprocessors)
+                                     SanitizeStudentHTML, ShortenErrors, preprocessors)
 from course.grading.feedback.secret_text import significant
 from course.grading.preprocessors import AnnounceIncidents
 
@@ -115,6 +116,10 @@ def save_grades(notebook, db_url, assignment=ASSIGNMENT):
         SaveAutoGrades()(copy.deepcopy(notebook), resources)
 
 
+#: graders' and the handover's code, as the course's configuration names it (here: under the course folder).
+SECRET_FILES = ["graders/**/*.py", "handover/**/*.py"]
+
+
 @pytest.fixture
 def secret_root(tmp_path):
     """A course folder with the real graders and the small assignment's source (its hidden tests)."""
@@ -132,7 +137,7 @@ def graded(course, secret_root, monkeypatch):
     notebook = autograded_notebook(course.sanitize(course.submission()))
     save_grades(notebook, course.db_url)
     config = Config()
-    configure_feedback(config, secret_root)
+    configure_feedback(config, secret_root, course_config.grading_python())
     return notebook, course.resources(), config
 
 
@@ -256,7 +261,7 @@ def test_are_graders_lines_host_paths_and_environment_values_removed_from_output
 def test_does_a_verdict_quoting_a_graders_message_survive_the_leak_filter(secret_root):
     message = "`kernel2` doit être un nombre fini."  # the text of a fail(...) in graders/checks.py
     assert "doit être un nombre fini." in (secret_root / "graders" / "checks.py").read_text()
-    remover = RemoveLeakedText(course_root=str(secret_root))
+    remover = RemoveLeakedText(course_root=str(secret_root), secret_files=SECRET_FILES)
     cell = new_code_cell("", outputs=[new_output("error", ename="", evalue=message, traceback=[message])])
     nb = nbformat.v4.new_notebook(cells=[cell])
     cleaned, _ = remover(nb, {})
@@ -264,7 +269,7 @@ def test_does_a_verdict_quoting_a_graders_message_survive_the_leak_filter(secret
 
 
 def test_is_a_students_own_result_made_of_numbers_left_alone(secret_root):
-    remover = RemoveLeakedText(course_root=str(secret_root))
+    remover = RemoveLeakedText(course_root=str(secret_root), secret_files=SECRET_FILES)
     text = "forme : (1, 512, 16, 16) ; rapport : 48.0\nimg : (1, 3, 256, 256)\n"
     nb = nbformat.v4.new_notebook(cells=[new_code_cell("", outputs=[new_output("stream", name="stdout", text=text)])])
     cleaned, _ = remover(nb, {})
@@ -272,7 +277,7 @@ def test_is_a_students_own_result_made_of_numbers_left_alone(secret_root):
 
 
 def test_is_html_reproducing_a_hidden_test_replaced_whole(secret_root):
-    remover = RemoveLeakedText(course_root=str(secret_root))
+    remover = RemoveLeakedText(course_root=str(secret_root), secret_files=SECRET_FILES)
     html = f"<table><tr><td>{HIDDEN_LINE.replace('==', '&#61;&#61;')}</td></tr></table>"
     nb = nbformat.v4.new_notebook(cells=[new_code_cell("", outputs=[
         new_output("display_data", data={"text/html": html, "text/plain": f"<{HIDDEN_LINE}>"})])])

@@ -6,7 +6,7 @@ from nbformat.v4 import new_code_cell, new_notebook, new_output
 import course_config
 import handover
 from course.grading import incidents
-from course.grading.judge import judge_for
+from course.grading.judge import JudgePool
 from course.grading.preprocessors.judge_handovers import JudgeHandovers
 from graders.judge import MALFORMED, NOT_HANDED_OVER
 from handover import cnn_bases as collect
@@ -38,9 +38,14 @@ def graded_cell(*outputs, grade_id="test_conv1d"):
     return cell
 
 
+#: The judges of this module's tests (one judge: graders' references computed once).
+JUDGES = JudgePool()
+
+
 def judged(*cells):
     notebook = new_notebook(cells=list(cells))
-    preprocessor = JudgeHandovers(grading_python=course_config.grading_python(), course_root=str(course_config.ROOT))
+    preprocessor = JudgeHandovers(grading_python=course_config.grading_python(), course_root=str(course_config.ROOT),
+                                  verdict_timeout=course_config.JUDGE_TIMEOUT_SECONDS, judges=JUDGES)
     notebook, _ = preprocessor.preprocess(notebook, {"nbgrader": {"assignment": "cnn_bases"}})
     return notebook
 
@@ -57,7 +62,10 @@ def errors(cell):
 
 @pytest.fixture(scope="module", autouse=True)
 def judge_started():
-    judge_for(course_config.grading_python(), course_config.ROOT, "cnn_bases")
+    with JUDGES:
+        JUDGES.judge(course_config.grading_python(), course_config.ROOT, "cnn_bases",
+                     course_config.JUDGE_TIMEOUT_SECONDS)
+        yield
 
 
 def test_does_a_right_answer_pass_with_no_error_and_no_hand_over_left():

@@ -10,7 +10,7 @@ formgrader's page would run it in the instructor's session, where it can
 drive the instructor's Jupyter server. This preprocessor runs on every page
 made from a submission (the feedback: ``configure_feedback``; the
 formgrader's submission view: ``HTMLExporter.preprocessors``, see
-``course.grading.feedback.configure_formgrader``) and leaves only inert
+``course.grading.configuration.configure_formgrader``) and leaves only inert
 content, sanitized by nh3 (the binding of the maintained Rust sanitizer
 ammonia):
 
