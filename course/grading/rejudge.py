@@ -108,7 +108,7 @@ class Rejudge:
             raise GradingSetupError(f"{self.assignment} is scored by its own asserts (JudgeHandovers.assert_graded): "
                                     "there is no judge to ask again. Grade it again with `course grade`.")
         judge = Judge(settings.grading_python, settings.course_root or self.root, self.assignment,
-                      verdict_timeout=settings.get("verdict_timeout", 60)).launch()
+                      verdict_timeout=settings.verdict_timeout).launch()
         try:
             judge.ready().require_live(test_cells(self.db_url, self.assignment))  # the fixed graders are sound
             result = Rejudged()
