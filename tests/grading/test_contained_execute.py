@@ -16,14 +16,18 @@ from traitlets.config import Config
 import course_config
 from course.grading import incidents
 from course.grading.preprocessors import ContainedExecute
-from course.grading.preprocessors.contained_execute import (KILLED_HERE, NOT_RUN, NOTEBOOK_TIMEOUT_ENAME,
-                                                            TIMEOUT_ENAME)
+from course.grading.execution.cells import NOTEBOOK_TIMEOUT_ENAME, TIMEOUT_ENAME
+from course.grading.execution.kernel_death import KernelDeath
+
 pytestmark = pytest.mark.slow
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 #: A loop the interrupt cannot stop: SIGINT (what ipykernel raises on an interrupt request) is ignored.
 STUBBORN = "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    time.sleep(0.05)"
 SANDBOXED = "course.grading.sandbox.SandboxedKernelManager"
+KILLED_HERE, NOT_RUN = KernelDeath().killed_here_message, KernelDeath().not_run_message
+#: What these tests ran with before the course's limits became required (ContainedExecute's old defaults).
+LIMITS = dict(notebook_timeout=0, interrupt_grace=10.0, output_limit=2**20)
 
 
 def notebook_of(*sources):
@@ -39,7 +43,7 @@ def notebook_of(*sources):
 
 def run(*sources, folder=".", config=None, **options):
     notebook = notebook_of(*sources)
-    options.setdefault("timeout", 60)
+    options = {"timeout": 60, **LIMITS, **options}
     ContainedExecute(config=config or Config(), **options).preprocess(notebook, {"metadata": {"path": str(folder)}})
     nbformat.validate(notebook)
     return notebook
@@ -53,9 +57,14 @@ def errors(cell):
     return [o for o in cell.outputs if o.output_type == "error"]
 
 
+#: The sandbox's old defaults: no memory or process bound, 512 MiB for the folder and /tmp.
+SANDBOX_LIMITS = dict(sandbox="bwrap", memory_limit=0, process_limit=0, workdir_limit=512 * 2**20,
+                      tmp_limit=512 * 2**20)
+
+
 def sandbox_config():
     config = Config()
-    config.SandboxedKernelManager.handover_dir = str(course_config.ROOT / "handover")
+    config.GradingKernelManager.update(SANDBOX_LIMITS, handover_dir=str(course_config.ROOT / "handover"))
     return config
 
 
