@@ -123,7 +123,7 @@ def configure_nbgrader(c, root=ROOT):
 
     c.Execute.timeout = CELL_TIMEOUT_SECONDS
     c.Execute.kernel_manager_class = "course.grading.sandbox.SandboxedKernelManager"
-    kernels = c.SandboxedKernelManager  # the fork server's ForkedKernelManager inherits these
+    kernels = c.GradingKernelManager  # both kernel managers (sandbox.py, forkserver.py) inherit these
     kernels.sandbox = SANDBOX
     kernels.grading_python = grading_python(root)
     # The kernel imports handover (never graders) as the grading Python finds it from this course root, and

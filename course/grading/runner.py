@@ -159,7 +159,7 @@ def _start_worker(root, assignment, snapshot, threads):
     Finalize(None, shutil.rmtree, args=(private, True), exitpriority=1)
     shutil.copyfile(snapshot, private / "gradebook.db")  # its content, writable whatever the original's mode
     config.CourseDirectory.db_url = f"sqlite:///{private / 'gradebook.db'}"
-    config.SandboxedKernelManager.threads = threads
+    config.GradingKernelManager.threads = threads
     config.Execute.kernel_manager_class = "course.grading.forkserver.ForkedKernelManager"
     config.CheckedNotebookExporter.check_setup = False  # the run's pre-flight checks the setup, once
     # Workers only execute; the main process judges (one judge for the run) and records.
