@@ -160,3 +160,14 @@ def test_does_the_sandbox_bind_the_environment_it_is_given_when_two_share_a_base
     assert prefix == str(other)
     assert purelib.startswith(str(other)) and platlib.startswith(str(other))
     assert python_paths(sys.executable)[0] == sys.prefix
+
+
+def test_does_a_kernel_without_the_courses_bounds_refuse_to_start(course):
+    import asyncio
+
+    from course.grading.setup_check import GradingSetupError
+
+    manager = SandboxedKernelManager(kernel_name="python3", handover_dir=str(course_config.ROOT / "handover"))
+    with pytest.raises(GradingSetupError, match="GradingKernelManager.memory_limit.*configure_nbgrader"):
+        asyncio.run(manager.start_kernel(cwd=str(course[1])))
+    assert not manager.has_kernel

@@ -262,3 +262,33 @@ def test_is_an_uninterruptible_cell_inside_the_sandbox_stopped_by_a_restart():
                    timeout=3, interrupt_grace=1, kernel_manager_class=SANDBOXED, config=sandbox_config())
     assert "redémarré" in errors(notebook.cells[1])[0].evalue
     assert text(notebook.cells[2]) == "42 False\n"
+
+
+# --- the course's values, and the messages, come from the configuration ----------------------------------------
+
+
+def test_does_execution_refuse_to_start_without_the_courses_limits():
+    from course.grading.setup_check import GradingSetupError
+
+    with pytest.raises(GradingSetupError, match="ContainedExecute.notebook_timeout.*configure_nbgrader"):
+        ContainedExecute(config=Config(), timeout=60).preprocess(notebook_of("x = 1"), {"metadata": {"path": "."}})
+
+
+def test_can_a_french_message_be_configured_like_the_feedbacks():
+    config = Config()
+    config.KernelDeath.not_run_message = "Pas exécutée."
+    notebook = run("import os; os._exit(3)", "a = 1", config=config)
+    assert notebook.cells[1].outputs[0].evalue == "Pas exécutée."
+
+
+def test_do_the_messages_follow_french_typography():
+    from traitlets import Unicode
+
+    from course.grading.execution import budget, kernel_death, outputs, timeouts
+
+    classes = (budget.NotebookBudget, kernel_death.KernelDeath, outputs.OutputCap, timeouts.CellTimeout)
+    messages = [trait.default_value for cls in classes for trait in cls.class_traits(config=True).values()
+                if isinstance(trait, Unicode)]
+    assert len(messages) == 13
+    for message in messages:
+        assert not re.search(r" [:;?!]", message), message
