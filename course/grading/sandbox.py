@@ -214,6 +214,7 @@ class SandboxedKernelManager(GradingKernelManager):
     """Start each kernel inside ``bwrap``, with the course's bounds."""
 
     _private_dir = None
+    _bwrap = None
 
     def before_start(self, kw):
         kw = super().before_start(kw)
