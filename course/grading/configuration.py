@@ -82,7 +82,7 @@ def kernels(c, course, root, python):
     from .locate import package_dir
 
     c.Execute.kernel_manager_class = "course.grading.sandbox.SandboxedKernelManager"
-    kernels = c.SandboxedKernelManager
+    kernels = c.GradingKernelManager  # both kernel managers (sandbox.py, forkserver.py) inherit these
     kernels.sandbox = course.SANDBOX
     kernels.grading_python = python
     kernels.handover_dir = package_dir("handover", python, str(root))
@@ -187,7 +187,7 @@ def class_worker_settings(config, gradebook, threads, fork_server):
     # It executes against a private copy of the gradebook: only the main process writes the real one.
     config.CourseDirectory.db_url = f"sqlite:///{gradebook}"
     # Its kernels share the machine's cores with the other workers' (cores / workers each).
-    config.SandboxedKernelManager.threads = threads
+    config.GradingKernelManager.threads = threads
     # Its kernels are forked from its warm fork server (same sandbox, same bounds), which imported the heavy
     # modules and built the given models once.
     config.Execute.kernel_manager_class = "course.grading.forkserver.ForkedKernelManager"

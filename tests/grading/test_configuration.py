@@ -79,7 +79,7 @@ def documented(column):
 def test_does_a_class_worker_change_only_what_class_worker_settings_lists(plain, worker):
     execute = execute_class(plain).__name__
     assert changed(plain, worker.config) == {
-        "CourseDirectory.db_url", "SandboxedKernelManager.threads", "Execute.kernel_manager_class",
+        "CourseDirectory.db_url", "GradingKernelManager.threads", "Execute.kernel_manager_class",
         "ForkedKernelManager.fork_server", "CheckedNotebookExporter.check_setup",
         "Autograde.autograde_preprocessors", f"{execute}.shutdown_kernel"}
     assert worker.config.ForkedKernelManager.fork_server is worker.fork_server
@@ -106,7 +106,7 @@ def test_does_plain_nbgrader_get_what_course_config_sets(plain):
     """Every path starts from configure_nbgrader: the values of course_config.py reach their options."""
     assert plain.ContainedExecute.timeout == course_config.CELL_TIMEOUT_SECONDS
     assert plain.JudgeHandovers.verdict_timeout == course_config.JUDGE_TIMEOUT_SECONDS
-    assert plain.SandboxedKernelManager.memory_limit == course_config.MEMORY_LIMIT_BYTES
+    assert plain.GradingKernelManager.memory_limit == course_config.MEMORY_LIMIT_BYTES
     assert plain.CheckedNotebookExporter.probe_modules == list(course_config.PRELOAD_MODULES)
     assert plain.RemoveLeakedText.course_root == str(course_config.ROOT)
     assert "judges" not in plain.JudgeHandovers and "fork_server" not in plain.ForkedKernelManager

@@ -8,7 +8,7 @@ from course.grading.forkserver import ForkedKernelManager, ForkServer, ForkServe
 
 pytestmark = pytest.mark.slow
 SETTINGS = dict(handover_dir=str(course_config.ROOT / "handover"), data_dir=str(course_config.DATA_DIR), threads=1,
-                workdir_limit=2**20, tmp_limit=2**20, memory_limit=2**30)
+                workdir_limit=2**20, tmp_limit=2**20, memory_limit=2**30, sandbox="bwrap", process_limit=0)
 
 
 #: The server the running test's kernels come from (set by the fixtures below), as a worker hands it over.
