@@ -28,8 +28,12 @@ def execute(assignment, sandbox):
 
     folder = course_config.ROOT / "source" / assignment
     notebook = nbformat.read(folder / f"{assignment}.ipynb", as_version=4)
-    manager = SandboxedKernelManager(kernel_name="python3", sandbox="bwrap" if sandbox else "none",
-                                     graders_dir=str(course_config.ROOT / "graders"), data_dir=str(course_config.DATA_DIR))
+    from traitlets.config import Config
+
+    config = Config()
+    course_config.configure_nbgrader(config)  # the course's bounds and paths, as grading uses them
+    config.GradingKernelManager.sandbox = "bwrap" if sandbox else "none"
+    manager = SandboxedKernelManager(kernel_name="python3", config=config)
     NotebookClient(notebook, km=manager, timeout=600, resources={"metadata": {"path": str(folder)}}).execute()
 
 
