@@ -7,6 +7,8 @@ from pathlib import Path
 #: Each command is the ``main(argv)`` of a module, imported only when used
 #: (so that ``data`` does not pay for importing torch).
 COMMANDS = {
+    "new": ("course.scaffold", "scaffold a working assignment: notebook, declaration, hand-over, check and tests"),
+    "check": ("course.consistency", "check that each assignment is whole (test cells, checks, hand-overs, catalogues)"),
     "grade": ("course.grading.cli", "grade every submission of an assignment, in parallel (run in the course root)"),
     "demo": ("course.demo", "generate releases, grade the sample submissions, print grades"),
     "release": ("course.release", "generate release/<a> with nbgrader; a failure keeps the committed one"),

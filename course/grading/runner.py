@@ -32,7 +32,6 @@ import nbformat
 from . import incidents, preflight, setup_check
 from .incidents import summarize
 from .judge import judge_for, test_cells
-from .locate import package_dir
 from .points import notebook_points
 from .preprocessors.judge_handovers import JudgeHandovers
 from .rewrite import rewrite_notebook
@@ -149,6 +148,7 @@ _worker = {}
 def _start_worker(root, assignment, snapshot, threads):
     """Process initializer: a private gradebook copy and a warm fork server."""
     import course_config
+    from course import assignments
     from course.grading.forkserver import ForkedKernelManager, ForkServer
 
     from multiprocessing.util import Finalize
@@ -170,7 +170,7 @@ def _start_worker(root, assignment, snapshot, threads):
     try:
         manager = ForkedKernelManager(config=config)
         ForkServer.current = ForkServer(manager, preload=course_config.PRELOAD_MODULES,
-                                        prebuilt=course_config.PREBUILT_MODELS.get(assignment, ()))
+                                        prebuilt=assignments.load(assignment, root).prebuilt)
         # multiprocessing ends its workers without atexit: Finalize stops the zygote and removes its spool.
         Finalize(None, ForkServer.current.stop, exitpriority=10)
         ForkServer.current.start()
@@ -314,7 +314,7 @@ def grade_class(root, assignment, jobs=None, students=None, progress=True, log=p
     if assignment not in judged.assert_graded:
         # The run's judge computes graders' references while the workers warm up.
         judge = judge_for(python, root, assignment, wait=False, verdict_timeout=judged.verdict_timeout)
-    expected = preflight.expectations(package_dir("graders", python, str(root)) if judge else None, assignment)
+    expected = preflight.expectations(root, assignment, python if judge else None)
     work = Path(tempfile.mkdtemp(prefix="course-grade-"))
     shutil.copyfile(snapshot, work / "gradebook-snapshot.db")  # workers read this, never the real one
     trial = preflight.make_course(root, assignment, expected)
