@@ -151,7 +151,7 @@ def web_problems(name, cells, facts):
         return found
     tests = graders.get("tests", {})
     for test in sorted(set(cells.tests) - set(tests)):
-        found.append(f"the test cell {test!r} ({cells.tests[test]:g} points) has no check: grading would stop. "
+        found.append(f"the test cell {test!r} (worth {cells.tests[test]:g}) has no check: grading would stop. "
                      f"To fix: add {test!r}: check_<name> to TESTS in graders/{name}.py.")
     for test in sorted(set(tests) - set(cells.tests)):
         found.append(f"graders/{name}.py: TESTS names {test!r}, which is no autograded test cell of the notebook. "
