@@ -96,7 +96,8 @@ def catalogue_problems(assignment, cells, judged=True):
                      "checks are live. To fix: add a known wrong answer per graded part, with the points it loses.")
     entries = [(f"wrong[{i}]", e.answers, e.loses) for i, e in enumerate(assignment.wrong)]
     entries += [(f"right[{i}]", e.answers, {}) for i, e in enumerate(assignment.right)]
-    entries += [(f"samples.extra[{i}] ({e.student})", e.answers, e.lost) for i, e in enumerate(assignment.extra_samples)]
+    entries += [(f"samples.extra[{i}] ({e.student})", e.answers, e.lost)
+                for i, e in enumerate(assignment.extra_samples)]
     for key, answers, loses in entries:
         for cell in sorted(set(answers) - cells.solutions):
             found.append(f"{where}: {key}.answers names {cell!r}, which is no solution code cell of "

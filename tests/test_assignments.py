@@ -1,4 +1,5 @@
 """Each assignment is declared once (source/<a>/assignment.toml), discovered everywhere, and checked whole."""
+import re
 import shutil
 import subprocess
 import sys
@@ -67,7 +68,8 @@ def test_does_the_lab_declare_what_course_config_used_to_hold():
     ('title = "TP"\norder = 1\n[[wrong]]\nwhat = "x"\nloses = { t = 1 }\n', r"wrong\[0\]\.answers: missing"),
     ('title = "TP"\norder = 1\n[[wrong]]\nloses = { t = 0 }\n[wrong.answers]\nc = "x"\n',
      r"wrong\[0\]\.loses\.t: must be a positive number"),
-    ('title = "TP"\norder = 1\n[[right]]\nloses = { t = 1 }\n[right.answers]\nc = "x"\n', r"right\[0\]\.loses: unknown key"),
+    ('title = "TP"\norder = 1\n[[right]]\nloses = { t = 1 }\n[right.answers]\nc = "x"\n',
+     r"right\[0\]\.loses: unknown key"),
     ('title = "TP"\norder = 1\n[samples]\nall_wrong_answers = "everything"\n', "there is no \\[\\[wrong\\]\\]"),
     ('title = "TP"\norder = 1\n[[samples.extra]]\nstudent = "blank"\n[samples.extra.answers]\nc = "x"\n',
      r"extra\[0\]\.student: 'blank' must be a new student id"),
@@ -147,14 +149,15 @@ def test_does_the_web_check_pass_a_whole_assignment():
 ])
 def test_does_the_web_check_name_each_broken_link_and_its_fix(tests, functions, says):
     found = consistency.web_problems("lab", CELLS, facts(tests, functions))
-    assert len(found) == 1 and __import__("re").search(says, found[0]), found
+    assert len(found) == 1 and re.search(says, found[0]), found
 
 
 def test_does_the_web_check_name_a_graders_module_that_cannot_import():
     found = consistency.web_problems("lab", CELLS, {"graders": {"error": "ModuleNotFoundError: graders.lab"},
                                                     "handover": {"functions": []}})
-    assert found == ["graders/lab.py cannot be imported (ModuleNotFoundError: graders.lab). To fix: write it (one "
-                     "check per test cell, and TESTS mapping each test cell's grade_id to its check), or fix the error."]
+    assert found == ["graders/lab.py cannot be imported (ModuleNotFoundError: graders.lab). To fix: write it "
+                     "(one check per test cell, and TESTS mapping each test cell's grade_id to its check), or fix "
+                     "the error."]
 
 
 def test_does_a_test_cell_that_hands_nothing_over_get_named():
@@ -165,7 +168,8 @@ def test_does_a_test_cell_that_hands_nothing_over_get_named():
 
 def test_are_the_hand_overs_of_a_hidden_part_read_whatever_the_alias():
     source = ("assert x\n### BEGIN HIDDEN TESTS\nfrom handover import lab as h\nimport handover.lab as other\n"
-              "h.first(x)\nother.second(y)\nhandover.lab.third(z)\nnot_h.fourth(w)\n### END HIDDEN TESTS\nlab.visible(v)")
+              "h.first(x)\nother.second(y)\nhandover.lab.third(z)\nnot_h.fourth(w)\n### END HIDDEN TESTS\n"
+              "lab.visible(v)")
     assert consistency.hand_overs(source, "lab") == ["first", "second", "third"]
 
 
@@ -174,8 +178,9 @@ def test_does_the_catalogue_check_name_cells_and_points_that_do_not_fit(tmp_path
                 '[[wrong]]\nloses = { test_a = 2, test_z = 1 }\n[wrong.answers]\nzz = "x"\n')
     found = consistency.catalogue_problems(assignments.load("lab", tmp_path), CELLS)
     assert len(found) == 4
-    for says in ("wrong[0].answers names 'zz', which is no solution code cell", "wrong[0] says 'test_a' loses 2 points, "
-                 "but that cell is worth 1", "wrong[0] says 'test_z' loses points, but it is no autograded test cell",
+    for says in ("wrong[0].answers names 'zz', which is no solution code cell",
+                 "wrong[0] says 'test_a' loses 2 points, but that cell is worth 1",
+                 "wrong[0] says 'test_z' loses points, but it is no autograded test cell",
                  "data names 'missing.bin', which is not in"):
         assert any(says in problem for problem in found), (says, found)
 

@@ -106,8 +106,9 @@ def _answer(path, answers):
     missing = set(answers) - {c.metadata.get("nbgrader", {}).get("grade_id") for c in notebook.cells}
     if missing:
         raise GradingSetupError(f"Grading stopped before any student was graded: the catalogue of wrong answers "
-                                f"(assignment.toml) answers cells the notebook does not have ({', '.join(sorted(missing))}). To fix: update "
-                                "the catalogue to the notebook's solution cells. Nothing was recorded.")
+                                f"(assignment.toml) answers cells the notebook does not have "
+                                f"({', '.join(sorted(missing))}). To fix: update the catalogue to the notebook's "
+                                "solution cells. Nothing was recorded.")
     rewrite_notebook(notebook, path)  # a copy of source/, which may be read-only
 
 
