@@ -193,7 +193,8 @@ def test_does_the_pre_flight_refuse_an_assignment_that_is_not_whole(tmp_path):
     root = pipeline.copy_course(tmp_path / "course")
     graders = root / "graders" / "cnn_bases.py"
     graders.write_text(graders.read_text().replace('    "test_shift": check_shift,\n', ""))
-    with pytest.raises(GradingSetupError, match="(?s)before any student.*'test_shift' \\(worth 1\\) has no check"):
+    with pytest.raises(GradingSetupError,
+                       match="(?s)before any student.*cnn_bases is not whole.*'test_shift' \\(worth 1\\) has no check"):
         preflight.expectations(root, "cnn_bases", course_config.grading_python(root))
 
 

@@ -63,7 +63,7 @@ def require_whole(root, assignment, python):
     found = consistency.problems(assignment, root, python)
     if found:
         raise GradingSetupError("Grading stopped before any student was graded; nothing was recorded. "
-                                f"{assignment} is not whole:\n  - " + "\n  - ".join(found)
+                                f"{assignment.name} is not whole:\n  - " + "\n  - ".join(found)
                                 + "\n(`course check` lists the same problems.)")
 
 
