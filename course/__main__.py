@@ -42,7 +42,13 @@ def main(argv=None):
     parser.add_argument("args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     module = importlib.import_module(COMMANDS[args.command][0])
-    return module.main(args.args)
+    from .assignments import AssignmentError
+
+    try:
+        return module.main(args.args)
+    except AssignmentError as error:  # a declaration (source/<a>/assignment.toml) that cannot be read
+        print(f"ERROR: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

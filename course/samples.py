@@ -72,8 +72,12 @@ def all_samples(root=None):
     return {assignment.name: samples_of(assignment) for assignment in declared.discover(root)}
 
 
-#: The samples of this course's assignments.
-SAMPLES = all_samples()
+def __getattr__(name):
+    """``SAMPLES``: assignment name -> its samples, for this course, read from the declarations when asked (so that
+    importing this module never fails on a declaration being edited)."""
+    if name == "SAMPLES":
+        return all_samples()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 #: What a sample student writes in an open question when its answers are not the model ones.
