@@ -8,7 +8,6 @@ assignment is declared in its own folder, ``source/<name>/assignment.toml``
 (its teaching order, data, models to pre-build, catalogues of answers: see
 ``course/assignments.py``).
 """
-import os
 import sys
 from pathlib import Path
 
@@ -81,83 +80,15 @@ def grading_python(root=ROOT):
 
 
 def configure_nbgrader(c, root=ROOT):
-    """Apply the course settings to an nbgrader traitlets config object, for the course in ``root``."""
-    root = Path(root)
-    # nbgrader runs `alembic` from PATH: make the tools of the Python running nbgrader reachable,
-    # so `.venv/bin/nbgrader ...` works without activating the environment.
-    scripts = str(Path(sys.executable).parent)
-    if scripts not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = os.pathsep.join([scripts, os.environ.get("PATH", "")])
-    c.CourseDirectory.course_id = COURSE_ID
-    # The solutions, every student's work and grades live here: what nbgrader and the grading tools create
-    # (gradebook.db, autograded/, feedback/, reports/) is private from the start (course/deployment/permissions.py).
-    from course.deployment.permissions import converter_permissions, restrict_umask
+    """Apply the course settings to an nbgrader traitlets config object, for the course in ``root``.
 
-    c.CourseDirectory.groupshared = GROUPSHARED
-    restrict_umask(GROUPSHARED)
-    for converter, mode in converter_permissions(GROUPSHARED).items():
-        c[converter].permissions = mode
-    c.CourseDirectory.root = str(root)
+    Every path starts here: plain nbgrader and the formgrader (nbgrader_config.py), `course grade` and the
+    feedback. Which nbgrader option each value above goes to is wired in course/grading/configuration.py;
+    `course grade` changes only what its class_worker_settings and recording_settings list.
+    """
+    from course.grading.configuration import configure
+
+    configure(c, sys.modules[__name__], Path(root))
     # The jupytext twin (.md) of each source notebook holds the solutions, and the assignment's declaration
     # (assignment.toml) its catalogues of answers: neither is ever copied into a release.
     c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.md", "assignment.toml"]
-    c.ClearSolutions.code_stub = {"python": CODE_STUB}
-    c.ClearSolutions.text_stub = TEXT_STUB
-    # nbgrader's own steps, then the authoring metadata goes (jupytext's pairing would write a .md beside the
-    # student's notebook at each save).
-    from nbgrader.converters import GenerateAssignment
-
-    from course.authoring_metadata import DropAuthoringMetadata
-
-    c.GenerateAssignment.preprocessors = [*GenerateAssignment.class_traits()["preprocessors"].default(),
-                                          DropAuthoringMetadata]
-
-    c.Execute.timeout = CELL_TIMEOUT_SECONDS
-    c.Execute.kernel_manager_class = "course.grading.sandbox.SandboxedKernelManager"
-    kernels = c.SandboxedKernelManager  # the fork server's ForkedKernelManager inherits these
-    kernels.sandbox = SANDBOX
-    kernels.grading_python = grading_python(root)
-    # The kernel imports handover (never graders) as the grading Python finds it from this course root, and
-    # reads the data from this course.
-    from course.grading.locate import package_dir
-
-    kernels.handover_dir = package_dir("handover", grading_python(root), str(root))
-    kernels.data_dir = str(root / "data")
-    kernels.memory_limit = MEMORY_LIMIT_BYTES
-    kernels.process_limit = PROCESS_LIMIT
-    kernels.workdir_limit = WORKDIR_LIMIT_BYTES
-    kernels.tmp_limit = TMP_LIMIT_BYTES
-
-    from course.grading.hooks import AfterEachSubmission, BeforeEachSubmission
-
-    c.Autograde.pre_convert_hook = BeforeEachSubmission()  # renamed notebooks
-    c.Autograde.post_convert_hook = AfterEachSubmission(root)  # reports/<a>-integrity.csv and .html
-
-    # Regular files only, within bounds, from the exchange (collect) and into autograded/ and feedback/.
-    c.HandinBounds.max_files = HANDIN_MAX_FILES
-    c.HandinBounds.max_file_bytes = HANDIN_MAX_FILE_BYTES
-    c.HandinBounds.max_total_bytes = HANDIN_MAX_TOTAL_BYTES
-    c.ExchangeFactory.collect = "course.grading.exchange.SafeCollect"  # also: collected work private
-    c.ExchangeFactory.release_feedback = "course.grading.exchange.PrivateReleaseFeedback"
-
-    # Fault containment (course/grading): a broken submission costs only its own points.
-    from course.grading.preprocessors import AUTOGRADE, SANITIZE
-    from course.grading.gate import CheckedNotebookExporter
-
-    # Reads damaged or renamed notebooks, and checks the setup before nbgrader removes or records anything.
-    c.Autograde.exporter_class = CheckedNotebookExporter
-    c.CheckedNotebookExporter.probe_modules = list(PRELOAD_MODULES)
-    c.Autograde.sanitize_preprocessors = list(SANITIZE)
-    c.Autograde.autograde_preprocessors = list(AUTOGRADE)
-    c.ContainedExecute.timeout = CELL_TIMEOUT_SECONDS
-    c.ContainedExecute.notebook_timeout = NOTEBOOK_TIMEOUT_SECONDS
-    c.ContainedExecute.interrupt_grace = INTERRUPT_GRACE_SECONDS
-    c.ContainedExecute.output_limit = OUTPUT_LIMIT_BYTES
-    # Verdicts come from a clean judge process of this course, never from the student's kernel.
-    c.JudgeHandovers.grading_python = grading_python(root)
-    c.JudgeHandovers.course_root = str(root)
-    c.JudgeHandovers.verdict_timeout = JUDGE_TIMEOUT_SECONDS
-    c.JudgeHandovers.assert_graded = list(ASSERT_GRADED_ASSIGNMENTS)
-
-    from course.grading.feedback import configure_feedback  # students' feedback: French, no grading secrets
-    configure_feedback(c, root)

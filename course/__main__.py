@@ -10,8 +10,14 @@ COMMANDS = {
     "new": ("course.scaffold", "scaffold a working assignment: notebook, declaration, hand-over, check and tests"),
     "check": ("course.consistency", "check that each assignment is whole (test cells, checks, hand-overs, catalogues)"),
     "grade": ("course.grading.cli", "grade every submission of an assignment, in parallel (run in the course root)"),
+    "rejudge": ("course.grading.rejudge", "judge the stored hand-overs again after a fix in graders (no execution; "
+                                          "--dry-run lists the changes)"),
+    "report": ("course.reporting.report", "the class at a glance: reports/<a>-class.html and its figures (PNG)"),
+    "export": ("course.reporting.export_command", "grades for the LMS: Moodle's grade import, or one column per "
+                                                  "question (CSV; a roster matches the students)"),
     "demo": ("course.demo", "generate releases, grade the sample submissions, print grades"),
     "release": ("course.release", "generate release/<a> with nbgrader; a failure keeps the committed one"),
+    "solutions": ("course.solutions", "write the corrigé solutions/<a>/ (notebook and HTML) from the source"),
     "sync": ("course.notebooks", "regenerate each source .ipynb from its MyST twin (.md)"),
     "data": ("course.data", "make data/ and copy it into each assignment"),
     "doctor": ("course.deployment.doctor", "check a deployment (permissions, exchange, environments, sandbox, "

@@ -87,7 +87,33 @@ def run(workdir, assignments=None, out=print):
     pipeline.export(workdir, log=log)
     out(f"\nFeedback (HTML, one per student): {workdir / 'feedback'}")
     out(f"Reports: {workdir / 'reports'}   grades: {workdir / 'grades.csv'}   nbgrader log: {log}")
+    after_grading(workdir, assignments, out)
     return problems
+
+
+def demo_roster(workdir):
+    """The class list an instructor would take from the LMS (made-up accounts for the sample students)."""
+    path = workdir / "roster.csv"
+    students = sorted({sample.student for samples_of in samples.SAMPLES.values() for sample in samples_of})
+    lines = ["student_id,email,id_number"] + [f"{s},{s}@example.org,{1000 + i}" for i, s in enumerate(students)]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def after_grading(workdir, assignments, out):
+    """The class report of each assignment, and its grades for the LMS (Moodle's import, one column per question).
+    A sample student who hands in only one assignment is reported, as any student without a submission is."""
+    from .reporting.export_command import export
+    from .reporting.report import write_class_report
+
+    roster = demo_roster(workdir)
+    for assignment in assignments:
+        page, figures = write_class_report(workdir, assignment)
+        out(f"\nClass report: {page} (figures: {', '.join(p.name for p in figures)})")
+        for format in ("moodle", "questions"):
+            written, unmatched = export(workdir, assignment, format, roster=roster)
+            out(f"Export ({format}, roster {roster.name}): {written}"
+                + "".join(f"\n  to check before importing: {problem}" for problem in unmatched))
 
 
 def main(argv=None):

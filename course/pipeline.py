@@ -134,6 +134,7 @@ def enter_manual_grades(root, assignment, student, points, comment=""):
         for grade_id, score in points.items():
             grade = gradebook.find_grade(grade_id, assignment, assignment, student)
             grade.manual_score = score
+            grade.needs_manual_grade = False  # as the formgrader does when a score is entered
             if comment:
                 gradebook.find_comment(grade_id, assignment, assignment, student).manual_comment = comment
         gradebook.db.commit()

@@ -46,7 +46,7 @@ def fail(message):
 
 
 #: French typography: a no-break space before the high punctuation and inside guillemets.
-NO_BREAK = {" :": "\u00a0:", " ;": "\u00a0;", " ?": "\u00a0?", " !": "\u00a0!", "« ": "«\u00a0", " »": "\u00a0»"}
+NO_BREAK = {" :": "\u00a0:", " ;": "\u00a0;", " ?": "\u00a0?", " !": "\u00a0!", "« ": "«\u00a0", " »": "\u00a0»"}
 
 
 def french(message):
@@ -301,7 +301,7 @@ def _stats(stats):
 def readable(value, name):
     """``value``, unless the kernel could not even read it (its own methods failed)."""
     if kind_of(value) == "unreadable":
-        fail(f"La réponse `{name}` n'a pas pu être vérifiée : l'objet ({type_name(value)}) n'a pas pu être lu. "
+        fail(f"La réponse `{name}` n'a pas pu être vérifiée : l'objet ({type_name(value)}) n'a pas pu être lu. "
              "Vérifiez son type et sa forme.")
     return value
 
@@ -349,7 +349,7 @@ def as_float(value, name):
 def as_shape(value, name):
     """A shape given as a tuple, a list or a ``torch.Size`` of integers."""
     if kind_of(readable(value, name)) not in ("tuple", "list", "size"):
-        fail(f"`{name}` doit être une forme : un tuple, une liste ou un torch.Size d'entiers, "
+        fail(f"`{name}` doit être une forme : un tuple, une liste ou un torch.Size d'entiers, "
              f"pas un objet de type {type_name(value)}.")
     items = items_of(value)
     if length_of(value) != len(items):
@@ -376,7 +376,7 @@ def as_array(value, name, tensor_only=True):
 def require_shape(array, name, shape, hint):
     """``array`` has ``shape``; otherwise a message that names its actual shape and a hint, never the expected."""
     if array.shape != tuple(shape):
-        fail(f"`{name}` a la forme {array.shape}, ce n'est pas la bonne : {hint}")
+        fail(f"`{name}` a la forme {array.shape}, ce n'est pas la bonne : {hint}")
 
 
 def is_close(actual, expected, rtol=1e-4, atol=1e-5):

@@ -30,8 +30,8 @@ def _result(result, call):
         fail(f"`{call.split('(')[0]}` doit être une fonction, pas un objet de type {type_name(result.get('value'))}.")
     if kind == "raised":
         if result.get("type") == "NotImplementedError":
-            fail(f"`{call}` lève NotImplementedError : la fonction n'est pas encore écrite.")
-        fail(f"`{call}` lève une erreur : {said(result.get('type'))} : {said(result.get('message'))}")
+            fail(f"`{call}` lève NotImplementedError : la fonction n'est pas encore écrite.")
+        fail(f"`{call}` lève une erreur : {said(result.get('type'))} : {said(result.get('message'))}")
     return result
 
 
@@ -65,9 +65,9 @@ def _strict_int(result, call):
     """An integer type (Python, numpy or a one-element integer tensor): never a float, never a bool."""
     value = _result(result, call)
     if kind_of(value) == "bool":
-        fail(f"`{call}` renvoie un booléen : il faut un nombre entier.")
+        fail(f"`{call}` renvoie un booléen : il faut un nombre entier.")
     if kind_of(value) in FLOATS:
-        fail(f"`{call}` renvoie un nombre à virgule ({type_name(value)}) : une taille est un entier (int). "
+        fail(f"`{call}` renvoie un nombre à virgule ({type_name(value)}) : une taille est un entier (int). "
              "Utilisez la division entière `//`.")
     return as_int(value, call)
 
@@ -89,19 +89,19 @@ def check_conv1d(results):
         expected = np.correlate(x, f, mode="same")
         if actual.shape != expected.shape:
             if actual.shape == (n - m + 1,):
-                fail(f"`{call}` a la longueur {n - m + 1} : la sortie doit garder la longueur de x. "
+                fail(f"`{call}` a la longueur {n - m + 1} : la sortie doit garder la longueur de x. "
                      "Ajoutez des zéros de chaque côté de x (padding) avant de faire glisser le filtre.")
             if actual.shape == (n + m - 1,):
-                fail(f"`{call}` a la longueur {n + m - 1} : trop de positions du filtre. "
+                fail(f"`{call}` a la longueur {n + m - 1} : trop de positions du filtre. "
                      "La sortie doit garder la longueur de x, une valeur par instant t.")
-            fail(f"`{call}` a la forme {actual.shape} : on attend un tableau à une dimension de même longueur que x.")
+            fail(f"`{call}` a la forme {actual.shape} : on attend un tableau à une dimension de même longueur que x.")
         if actual.close_to(expected):
             continue
         if actual.close_to(np.convolve(x, f, mode="same")):
-            fail(f"`{call}` retourne le filtre : c'est la convolution des mathématiciens. "
+            fail(f"`{call}` retourne le filtre : c'est la convolution des mathématiciens. "
                  "Ici f_k multiplie x[t + k] (corrélation croisée), sans retourner f.")
         if any(actual.close_to(np.roll(expected, s)) for s in (-1, 1)):
-            fail(f"`{call}` est décalé d'un pas : le coefficient central de f doit multiplier x[t].")
+            fail(f"`{call}` est décalé d'un pas : le coefficient central de f doit multiplier x[t].")
         fail(f"`{call}` ne donne pas la corrélation croisée de x par f avec des zéros aux bords.")
 
 
@@ -114,11 +114,11 @@ def check_gaussian_filter(results):
         raw = np.exp(-t ** 2 / 2)
         expected = raw / raw.sum()
         if actual.shape != expected.shape:
-            fail(f"`{call}` a la forme {actual.shape} : on attend un tableau de {length} valeurs.")
+            fail(f"`{call}` a la forme {actual.shape} : on attend un tableau de {length} valeurs.")
         if actual.close_to(expected):
             continue
         if actual.close_to(raw) or actual.close_to(raw / raw.max()):
-            fail(f"`{call}` n'est pas normalisé : divisez les valeurs par leur somme pour que la somme du filtre vaille 1.")
+            fail(f"`{call}` n'est pas normalisé : divisez les valeurs par leur somme pour que la somme du filtre vaille 1.")
         if actual.values is None or abs(actual.values.sum() - 1) > 1e-6:
             fail(f"La somme des valeurs de `{call}` ne vaut pas 1.")
         fail(f"`{call}` n'est pas exp(-t²/2) échantillonné en {length} points régulièrement espacés de -2 à 2 "
@@ -142,14 +142,14 @@ def check_shift(results):
         actual = _numbers(result, call)
         expected = _shifted(x, k)
         if actual.shape != expected.shape:
-            fail(f"`{call}` a la forme {actual.shape} : le signal décalé doit garder la longueur de x.")
+            fail(f"`{call}` a la forme {actual.shape} : le signal décalé doit garder la longueur de x.")
         if actual.close_to(expected):
             continue
         if k and actual.close_to(np.roll(x, k)):
-            fail(f"`{call}` fait revenir de l'autre côté les valeurs qui sortent (comme np.roll) : "
+            fail(f"`{call}` fait revenir de l'autre côté les valeurs qui sortent (comme np.roll) : "
                  "les places libérées doivent recevoir des zéros.")
         if k and actual.close_to(_shifted(x, -k)):
-            fail(f"`{call}` décale dans le mauvais sens : k > 0 pousse le signal vers la droite "
+            fail(f"`{call}` décale dans le mauvais sens : k > 0 pousse le signal vers la droite "
                  "(vers les t plus grands), k < 0 vers la gauche.")
         fail(f"`{call}` n'est pas x décalé de {k} pas avec des zéros aux places libérées.")
 
@@ -173,22 +173,22 @@ def check_conv2d(results):
         expected = _correlate_image(image, filt)
         if actual.shape != expected.shape:
             if actual.shape == image.shape and channels > 1:
-                fail(f"`{call}` garde un canal par canal de l'image : un filtre produit une seule carte, "
+                fail(f"`{call}` garde un canal par canal de l'image : un filtre produit une seule carte, "
                      "la somme sur les canaux.")
             if actual.shape == (height - fh + 1, width - fw + 1):
-                fail(f"`{call}` rétrécit l'image : ajoutez des zéros autour (padding) pour garder sa hauteur "
+                fail(f"`{call}` rétrécit l'image : ajoutez des zéros autour (padding) pour garder sa hauteur "
                      "et sa largeur.")
-            fail(f"`{call}` a la forme {actual.shape} : on attend (hauteur, largeur) de l'image. "
+            fail(f"`{call}` a la forme {actual.shape} : on attend (hauteur, largeur) de l'image. "
                  "Le padding dépend de la hauteur du filtre en hauteur et de sa largeur en largeur.")
         if actual.close_to(expected):
             continue
         if actual.close_to(_correlate_image(image, filt[::-1, ::-1])):
-            fail(f"`{call}` retourne le filtre (convolution des mathématiciens) : f[k, l, c] doit multiplier "
+            fail(f"`{call}` retourne le filtre (convolution des mathématiciens) : f[k, l, c] doit multiplier "
                  "x[i + k, j + l, c], sans retournement.")
         if channels > 1 and actual.close_to(expected / channels):
-            fail(f"`{call}` fait la moyenne sur les canaux : la formule en fait la somme.")
+            fail(f"`{call}` fait la moyenne sur les canaux : la formule en fait la somme.")
         if channels > 1 and actual.close_to(_correlate_image(image[..., :1], filt[..., :1])):
-            fail(f"`{call}` n'utilise que le premier canal : sommez les contributions de tous les canaux.")
+            fail(f"`{call}` n'utilise que le premier canal : sommez les contributions de tous les canaux.")
         fail(f"`{call}` ne donne pas la somme sur les canaux des corrélations croisées de chaque canal par le filtre, "
              "avec des zéros autour de l'image.")
 
@@ -207,15 +207,15 @@ def check_output_size(results):
         if actual == expected:
             continue
         if p and actual == (n - kernel_size) // s + 1:
-            fail(f"`{call}` ignore le padding : il agrandit l'entrée de chaque côté.")
+            fail(f"`{call}` ignore le padding : il agrandit l'entrée de chaque côté.")
         if p and actual == (n + p - kernel_size) // s + 1:
-            fail(f"`{call}` ne compte le padding que d'un côté : les zéros sont ajoutés des deux côtés.")
+            fail(f"`{call}` ne compte le padding que d'un côté : les zéros sont ajoutés des deux côtés.")
         if actual == -(-(n + 2 * p - kernel_size) // s) + 1:
-            fail(f"`{call}` arrondit vers le haut : une dernière fenêtre qui dépasserait de l'entrée n'est pas "
+            fail(f"`{call}` arrondit vers le haut : une dernière fenêtre qui dépasserait de l'entrée n'est pas "
                  "calculée, arrondissez vers le bas.")
         if actual == (n + 2 * p - kernel_size) // s:
-            fail(f"`{call}` oublie une position : comptez aussi la première position du noyau.")
-        fail(f"`{call}` est faux : comptez les positions du noyau dans l'entrée agrandie par le padding, "
+            fail(f"`{call}` oublie une position : comptez aussi la première position du noyau.")
+        fail(f"`{call}` est faux : comptez les positions du noyau dans l'entrée agrandie par le padding, "
              "en avançant de `stride` à chaque pas.")
 
 
@@ -241,12 +241,12 @@ def _check_layer_shape(call, actual, x, filters):
     if actual.shape == expected:
         return
     if actual.shape == (c_out,) + x.shape[1:]:
-        fail(f"`{call}` garde la taille de l'entrée : la couche n'a pas de padding.")
+        fail(f"`{call}` garde la taille de l'entrée : la couche n'a pas de padding.")
     if actual.shape == expected[1:] + (c_out,):
-        fail(f"`{call}` met les canaux en dernier : la sortie se range (canaux, hauteur, largeur), comme dans PyTorch.")
+        fail(f"`{call}` met les canaux en dernier : la sortie se range (canaux, hauteur, largeur), comme dans PyTorch.")
     if actual.shape == expected[1:]:
-        fail(f"`{call}` renvoie une seule carte : il en faut une par filtre (un canal de sortie par filtre).")
-    fail(f"`{call}` a la forme {actual.shape} : on attend (nombre de filtres, hauteur, largeur) ; "
+        fail(f"`{call}` renvoie une seule carte : il en faut une par filtre (un canal de sortie par filtre).")
+    fail(f"`{call}` a la forme {actual.shape} : on attend (nombre de filtres, hauteur, largeur) ; "
          "sans padding, un noyau de hauteur kh fait perdre kh − 1 lignes.")
 
 
@@ -267,14 +267,14 @@ def check_conv_layer_values(results):
         if actual.close_to(np.maximum(with_bias, 0)):
             continue
         if actual.close_to(with_bias):
-            fail(f"`{call}` n'applique pas la ReLU : la couche garde la partie positive, max(valeur, 0).")
+            fail(f"`{call}` n'applique pas la ReLU : la couche garde la partie positive, max(valeur, 0).")
         if actual.close_to(np.maximum(correlations, 0)):
-            fail(f"`{call}` oublie le biais : chaque filtre ajoute son biais à toute sa carte.")
+            fail(f"`{call}` oublie le biais : chaque filtre ajoute son biais à toute sa carte.")
         if actual.close_to(np.maximum(correlations, 0) + biases[:, None, None]):
-            fail(f"`{call}` ajoute le biais après la ReLU : il s'ajoute avant.")
+            fail(f"`{call}` ajoute le biais après la ReLU : il s'ajoute avant.")
         flipped = _cross_correlations(x, filters[..., ::-1, ::-1]) + biases[:, None, None]
         if actual.close_to(np.maximum(flipped, 0)):
-            fail(f"`{call}` retourne les noyaux : une couche de convolution calcule une corrélation croisée, "
+            fail(f"`{call}` retourne les noyaux : une couche de convolution calcule une corrélation croisée, "
                  "les noyaux glissent sans être retournés.")
         fail(f"`{call}` ne donne pas ReLU(somme sur les canaux d'entrée des corrélations croisées + biais).")
 
@@ -296,22 +296,22 @@ def _check_pooling(results, name, reduce, other, other_name):
         expected = reduce(_windows(x, size), axis=(1, 3))
         if actual.shape != expected.shape:
             if actual.shape == (shape[0] - size + 1, shape[1] - size + 1):
-                fail(f"`{call}` fait glisser la fenêtre d'un pixel à la fois : les fenêtres ne se chevauchent "
+                fail(f"`{call}` fait glisser la fenêtre d'un pixel à la fois : les fenêtres ne se chevauchent "
                      "pas, elles avancent de `size` pixels.")
             if actual.shape == (-(-shape[0] // size), -(-shape[1] // size)):
-                fail(f"`{call}` garde les fenêtres incomplètes du bord : les lignes et colonnes qui ne remplissent "
+                fail(f"`{call}` garde les fenêtres incomplètes du bord : les lignes et colonnes qui ne remplissent "
                      "pas une fenêtre entière sont ignorées.")
-            fail(f"`{call}` a la forme {actual.shape} : chaque dimension doit être divisée par `size` "
+            fail(f"`{call}` a la forme {actual.shape} : chaque dimension doit être divisée par `size` "
                  "(division entière).")
         if actual.close_to(expected):
             continue
         if actual.close_to(other(_windows(x, size), axis=(1, 3))):
             fail(f"`{call}` calcule {other_name} de chaque fenêtre.")
         if actual.close_to(np.maximum(expected, 0)):
-            fail(f"`{call}` est faux pour les fenêtres dont toutes les valeurs sont négatives : "
+            fail(f"`{call}` est faux pour les fenêtres dont toutes les valeurs sont négatives : "
                  "ne partez pas de 0 pour chercher le maximum.")
         if actual.close_to(expected * size * size):
-            fail(f"`{call}` fait la somme de chaque fenêtre : divisez par le nombre de pixels de la fenêtre.")
+            fail(f"`{call}` fait la somme de chaque fenêtre : divisez par le nombre de pixels de la fenêtre.")
         fail(f"`{call}` ne résume pas correctement chaque fenêtre size × size (fenêtres sans chevauchement).")
 
 
@@ -352,10 +352,10 @@ def lenet_shapes():
 def _built_model(values, name):
     """The parameter shapes of ``LeNet5()``, as handed over; French messages when it is no model class."""
     if kind_of(values.get("class")) != "module_class":
-        fail("`LeNet5` doit être une classe qui hérite de nn.Module : `class LeNet5(nn.Module): ...`.")
+        fail("`LeNet5` doit être une classe qui hérite de nn.Module : `class LeNet5(nn.Module): ...`.")
     built = values.get("built")
     if kind_of(built) == "raised":
-        fail(f"`LeNet5()` lève une erreur : {said(built.get('type'))} : {said(built.get('message'))}")
+        fail(f"`LeNet5()` lève une erreur : {said(built.get('type'))} : {said(built.get('message'))}")
     if kind_of(built) != "module":
         fail("`LeNet5()` doit construire un modèle torch (nn.Module).")
     parameters = built.get("parameters")
@@ -371,31 +371,31 @@ def _require_lenet_parameters(shapes, name):
     convs = [s for s in actual if len(s) == 4]
     linears = [s for s in actual if len(s) == 2]
     if not [s for s in actual if len(s) == 1]:
-        fail(f"`{name}` n'a aucun biais : les couches de LeNet-5 ont un biais par neurone (bias=True, la valeur par défaut).")
+        fail(f"`{name}` n'a aucun biais : les couches de LeNet-5 ont un biais par neurone (bias=True, la valeur par défaut).")
     if len(convs) != 2 or len(linears) != 3:
-        fail(f"`{name}` a {len(convs)} couche(s) de convolution et {len(linears)} couche(s) linéaire(s) : "
+        fail(f"`{name}` a {len(convs)} couche(s) de convolution et {len(linears)} couche(s) linéaire(s) : "
              "LeNet-5 en a 2 et 3.")
     conv1, conv2 = lenet_shapes()[0], lenet_shapes()[2]
     if conv1 not in convs:
-        fail(f"La première convolution de `{name}` est fausse : elle reçoit l'image (1 canal) et produit "
+        fail(f"La première convolution de `{name}` est fausse : elle reçoit l'image (1 canal) et produit "
              "6 cartes avec des noyaux 5×5.")
     if conv2 not in convs:
-        fail(f"La deuxième convolution de `{name}` est fausse : elle reçoit les 6 cartes et en produit 16, "
+        fail(f"La deuxième convolution de `{name}` est fausse : elle reçoit les 6 cartes et en produit 16, "
              "avec des noyaux 5×5.")
     fc1 = lenet_shapes()[4]
     if fc1 not in linears:
         if any(s[0] == fc1[0] for s in linears):
-            fail(f"La première couche linéaire de `{name}` n'a pas le bon nombre d'entrées : il doit être celui "
+            fail(f"La première couche linéaire de `{name}` n'a pas le bon nombre d'entrées : il doit être celui "
                  "de la carte aplatie en sortie du deuxième pooling (canaux × hauteur × largeur). "
-                 "Le pooling a-t-il bien réduit les cartes ?")
-        fail(f"La première couche linéaire de `{name}` est fausse : elle a 120 neurones.")
-    fail(f"Les couches linéaires de `{name}` sont fausses : 120 puis 84 neurones, puis 10 scores.")
+                 "Le pooling a-t-il bien réduit les cartes ?")
+        fail(f"La première couche linéaire de `{name}` est fausse : elle a 120 neurones.")
+    fail(f"Les couches linéaires de `{name}` sont fausses : 120 puis 84 neurones, puis 10 scores.")
 
 
 def _output(values, call):
     output = values.get("output")
     if kind_of(output) == "raised":
-        fail(f"`{call}` lève une erreur : {said(output.get('type'))} : {said(output.get('message'))}. "
+        fail(f"`{call}` lève une erreur : {said(output.get('type'))} : {said(output.get('message'))}. "
              "Suivez la forme du tenseur couche après couche (print(x.shape) dans forward).")
     if kind_of(output) != "tensor":
         fail(f"`{call}` doit renvoyer un tenseur torch, pas un objet de type {type_name(output)}.")
@@ -403,7 +403,7 @@ def _output(values, call):
 
 
 def percent(share, digits):
-    """A share written the French way: 97,5 % (decimal comma, no-break space before %)."""
+    """A share written the French way: 97,5 % (decimal comma, no-break space before %, as the notebooks)."""
     return f"{100 * share:.{digits}f}".replace(".", ",") + "\u00a0%"
 
 
@@ -433,14 +433,14 @@ def check_lenet_layers(**values):
     shape = (cases.LAYERS_BATCH,) + cases.LENET_INPUT
     output = _output(values, f"LeNet5()(x) pour x de forme {shape}")
     if output.shape != (cases.LAYERS_BATCH, N_CLASSES):
-        fail(f"Pour un lot de forme {shape}, `LeNet5()` renvoie la forme {output.shape} : on attend un score "
+        fail(f"Pour un lot de forme {shape}, `LeNet5()` renvoie la forme {output.shape} : on attend un score "
              "par classe et par image, (taille du lot, 10).")
 
 
 @check
 def check_lenet_forward(**values):
     if sorted(_built_model(values, "LeNet5()")) != sorted(lenet_shapes()):
-        fail("Les couches de `LeNet5` n'ont pas les formes de LeNet-5 : corrigez d'abord l'architecture "
+        fail("Les couches de `LeNet5` n'ont pas les formes de LeNet-5 : corrigez d'abord l'architecture "
              "(voir le test précédent).")
     weights = {shape: cases.lenet_weight(shape) for shape in lenet_shapes()}
     x = cases.random((cases.FORWARD_BATCH,) + cases.LENET_INPUT, cases.FORWARD_INPUT_SEED)
@@ -448,7 +448,7 @@ def check_lenet_forward(**values):
     actual = _output(values, call)
     expected = _lenet_logits(weights, x)
     if actual.shape != expected.shape:
-        fail(f"`{call}` a la forme {actual.shape} : on attend (taille du lot, 10).")
+        fail(f"`{call}` a la forme {actual.shape} : on attend (taille du lot, 10).")
 
     def like(reference):
         return actual.close_to(reference, rtol=1e-4, atol=1e-4)
@@ -458,17 +458,17 @@ def check_lenet_forward(**values):
     shifted = expected - expected.max(axis=1, keepdims=True)
     softmax = np.exp(shifted) / np.exp(shifted).sum(axis=1, keepdims=True)
     if like(softmax) or like(np.log(softmax)):
-        fail(f"`{call}` applique un softmax à la sortie : le modèle doit renvoyer les scores bruts (logits), "
+        fail(f"`{call}` applique un softmax à la sortie : le modèle doit renvoyer les scores bruts (logits), "
              "nn.CrossEntropyLoss s'occupe du softmax.")
     if like(np.maximum(expected, 0)):
-        fail(f"`{call}` applique une ReLU à la sortie : la dernière couche linéaire donne directement les scores.")
+        fail(f"`{call}` applique une ReLU à la sortie : la dernière couche linéaire donne directement les scores.")
     if like(_lenet_logits(weights, x, pool="avg")):
-        fail(f"`{call}` utilise un average pooling : LeNet-5 prend ici le maximum de chaque fenêtre 2×2.")
+        fail(f"`{call}` utilise un average pooling : LeNet-5 prend ici le maximum de chaque fenêtre 2×2.")
     if like(_lenet_logits(weights, x, relu=False)):
-        fail(f"`{call}` n'a pas de ReLU : il en faut une après chaque convolution et chaque couche cachée.")
+        fail(f"`{call}` n'a pas de ReLU : il en faut une après chaque convolution et chaque couche cachée.")
     if like(_lenet_logits(weights, x, flatten="hwc")):
-        fail(f"`{call}` aplatit les cartes en mettant les canaux en dernier : gardez l'ordre de PyTorch (nn.Flatten).")
-    fail(f"`{call}` ne calcule pas LeNet-5 : convolution 5×5, ReLU, max-pooling 2×2, convolution 5×5, ReLU, max-pooling 2×2, "
+        fail(f"`{call}` aplatit les cartes en mettant les canaux en dernier : gardez l'ordre de PyTorch (nn.Flatten).")
+    fail(f"`{call}` ne calcule pas LeNet-5 : convolution 5×5, ReLU, max-pooling 2×2, convolution 5×5, ReLU, max-pooling 2×2, "
          "aplatissement, puis trois couches linéaires avec une ReLU entre elles.")
 
 
@@ -480,10 +480,10 @@ def check_lenet_n_params(lenet_n_params):
     if actual == expected:
         return
     if actual == sum(math.prod(s) for s in shapes if len(s) > 1):
-        fail("`lenet_n_params` oublie les biais : chaque neurone a aussi un biais, qui est un paramètre.")
+        fail("`lenet_n_params` oublie les biais : chaque neurone a aussi un biais, qui est un paramètre.")
     if actual == sum(math.prod(s) for s in shapes[:4]):
-        fail("`lenet_n_params` ne compte que les convolutions : les couches linéaires ont aussi des paramètres.")
-    fail("`lenet_n_params` est faux : additionnez les poids et les biais de toutes les couches "
+        fail("`lenet_n_params` ne compte que les convolutions : les couches linéaires ont aussi des paramètres.")
+    fail("`lenet_n_params` est faux : additionnez les poids et les biais de toutes les couches "
          "(p.numel() pour chaque p de model.parameters()).")
 
 
@@ -503,26 +503,26 @@ def check_training(model, parameters=(), output=None):
         fail("Les paramètres de `trained_lenet` n'ont pas les formes de LeNet-5.")
     _require_lenet_parameters([a.shape for a in arrays], "trained_lenet")
     if not all(a.finite for a in arrays):
-        fail("Les poids de `trained_lenet` contiennent des valeurs infinies ou NaN : l'entraînement a divergé "
-             "(taux d'apprentissage trop grand ?).")
+        fail("Les poids de `trained_lenet` contiennent des valeurs infinies ou NaN : l'entraînement a divergé "
+             "(taux d'apprentissage trop grand ?).")
     _, _, x_test, y_test = digits_split()
     call = "trained_lenet(x_test)"
     logits = _output({"output": output}, call)
     if logits.shape != (len(x_test), N_CLASSES) or logits.values is None:
-        fail(f"`{call}` a la forme {logits.shape} : on attend un score par classe pour chaque image.")
+        fail(f"`{call}` a la forme {logits.shape} : on attend un score par classe pour chaque image.")
     # The predictions are graders' own, from the handed-over weights through LeNet-5; the model's own
     # forward pass must agree with them.
     own = _lenet_logits({a.shape: a.values for a in arrays}, x_test).argmax(axis=1)
     if np.mean(own == logits.values.argmax(axis=1)) < 0.99:
-        fail("Les prédictions de `trained_lenet` ne sont pas celles de LeNet-5 avec ses propres poids : "
+        fail("Les prédictions de `trained_lenet` ne sont pas celles de LeNet-5 avec ses propres poids : "
              "sa méthode forward doit suivre l'architecture de l'exercice précédent.")
     accuracy = float(np.mean(own == y_test))
     if accuracy < 0.2:
         fail(f"`trained_lenet` reconnaît {percent(accuracy, 0)} des chiffres du jeu de test, à peine mieux que le hasard "
-             "(10 %) : le modèle ne semble pas entraîné. Vérifiez que l'optimiseur reçoit les paramètres de "
+             "(10 %) : le modèle ne semble pas entraîné. Vérifiez que l'optimiseur reçoit les paramètres de "
              "`trained_lenet` et que la boucle appelle backward() et step().")
     if accuracy < MIN_TEST_ACCURACY:
-        fail(f"`trained_lenet` ne reconnaît que {percent(accuracy, 1)} des chiffres du jeu de test ; il en faut au moins "
+        fail(f"`trained_lenet` ne reconnaît que {percent(accuracy, 1)} des chiffres du jeu de test ; il en faut au moins "
              f"{percent(MIN_TEST_ACCURACY, 0)}. Entraînez-le sur tout x_train, pendant assez d'époques, avec un taux "
              "d'apprentissage raisonnable (l'exactitude sur x_train ne dit rien de celle sur x_test).")
 

@@ -42,17 +42,17 @@ def _prewitt_references():
 def check_prewitt_kernel(kernel2):
     kernel = as_array(kernel2, "kernel2")
     if kernel.shape != (1, 3, 3, 3):
-        fail(f"`kernel2` a la forme {kernel.shape} : il doit avoir la forme de `kernel1`.")
+        fail(f"`kernel2` a la forme {kernel.shape} : il doit avoir la forme de `kernel1`.")
     values = kernel.values
     for sign in (1, -1):
         if np.array_equal(values, np.broadcast_to(sign * PREWITT_VERTICAL, values.shape)):
             return
     if any(np.array_equal(values, np.broadcast_to(s * PREWITT_HORIZONTAL, values.shape)) for s in (1, -1)):
-        fail("`kernel2` détecte encore les variations horizontales, comme `kernel1` : "
+        fail("`kernel2` détecte encore les variations horizontales, comme `kernel1` : "
              "le gradient vertical compare les lignes du haut et du bas, pas les colonnes.")
     if not all(np.array_equal(values[0, c], values[0, 0]) for c in range(3)):
         fail("Les trois canaux de `kernel2` doivent porter le même noyau 3×3 (répétez-le sur R, V, B).")
-    fail("`kernel2` n'est pas le noyau de Prewitt vertical : revoyez ses coefficients.")
+    fail("`kernel2` n'est pas le noyau de Prewitt vertical : revoyez ses coefficients.")
 
 
 @check
@@ -62,17 +62,17 @@ def check_prewitt_outputs(output1, output2, output):
                                                               (output, "output")))
     for array, name in ((actual1, "output1"), (actual2, "output2"), (magnitude, "output")):
         if array.shape != expected1.shape:
-            fail(f"`{name}` a la forme {array.shape}, ce n'est pas la bonne : une convolution sans padding "
+            fail(f"`{name}` a la forme {array.shape}, ce n'est pas la bonne : une convolution sans padding "
                  "fait perdre (taille du noyau − 1) pixels en hauteur et en largeur, et F.conv2d garde "
                  "les dimensions (lot, canaux).")
     if not actual1.close_to(expected1):
         if actual1.close_to(expected2) or actual1.close_to(-expected2):
-            fail("`output1` ressemble au gradient vertical : `output1` doit venir de `kernel1`.")
+            fail("`output1` ressemble au gradient vertical : `output1` doit venir de `kernel1`.")
         fail("`output1` n'est pas la convolution de `img` par `kernel1` (sans padding, avec F.conv2d).")
     if not (actual2.close_to(expected2) or actual2.close_to(-expected2)):
         fail("`output2` n'est pas la convolution de `img` par le noyau de Prewitt vertical.")
     if not magnitude.close_to(np.sqrt(expected1 ** 2 + expected2 ** 2)):
-        fail("`output` doit être la norme du gradient : la racine de output1² + output2², pixel par pixel.")
+        fail("`output` doit être la norme du gradient : la racine de output1² + output2², pixel par pixel.")
 
 
 # --- A. VGG16, layer 30 --------------------------------------------------------
@@ -93,9 +93,9 @@ def check_layer30_shape(shape_layer30):
     if len(actual) != len(expected):
         fail("`shape_layer30` doit avoir 4 dimensions (lot, canaux, hauteur, largeur).")
     if actual[:2] != expected[:2]:
-        fail("Le nombre d'images ou de canaux de `shape_layer30` est faux : combien de filtres a la dernière convolution ?")
+        fail("Le nombre d'images ou de canaux de `shape_layer30` est faux : combien de filtres a la dernière convolution ?")
     if actual != expected:
-        fail("La taille spatiale de `shape_layer30` est fausse : l'image fait 256×256 pixels, "
+        fail("La taille spatiale de `shape_layer30` est fausse : l'image fait 256×256 pixels, "
              "et chaque max-pooling divise la hauteur et la largeur par 2.")
 
 
@@ -105,9 +105,9 @@ def check_size_ratio(size_ratio):
     input_shape = references.cat_image().shape
     expected = np.prod(input_shape) / np.prod(_layer_output_shape(LAYER, input_shape))
     if abs(actual - 1 / expected) < 1e-6 * expected:
-        fail("`size_ratio` est inversé : on attend (nombre d'éléments en entrée) / (nombre d'éléments en sortie).")
+        fail("`size_ratio` est inversé : on attend (nombre d'éléments en entrée) / (nombre d'éléments en sortie).")
     if abs(actual - expected) > 1e-6 * expected:
-        fail("`size_ratio` est faux : comptez tous les éléments (canaux × hauteur × largeur) de l'entrée et de la sortie.")
+        fail("`size_ratio` est faux : comptez tous les éléments (canaux × hauteur × largeur) de l'entrée et de la sortie.")
 
 
 # --- B. ResNet50, first layer --------------------------------------------------
@@ -122,7 +122,7 @@ def _resnet_conv1():
 @check
 def check_n_neurons(n_neurons):
     if as_int(n_neurons, "n_neurons") != _resnet_conv1().out_channels:
-        fail("`n_neurons` est faux : une couche a autant de neurones que de canaux de sortie.")
+        fail("`n_neurons` est faux : une couche a autant de neurones que de canaux de sortie.")
 
 
 @check
@@ -131,9 +131,9 @@ def check_n_weights_per_kernel(n_weights_per_kernel):
     actual = as_int(n_weights_per_kernel, "n_weights_per_kernel")
     height, width = conv1.kernel_size
     if actual == height * width:
-        fail("`n_weights_per_kernel` oublie les canaux d'entrée : un noyau s'étend sur tous les canaux de l'image.")
+        fail("`n_weights_per_kernel` oublie les canaux d'entrée : un noyau s'étend sur tous les canaux de l'image.")
     if actual != conv1.weight[0].numel():
-        fail("`n_weights_per_kernel` est faux : un noyau a (canaux d'entrée) × (hauteur) × (largeur) poids.")
+        fail("`n_weights_per_kernel` est faux : un noyau a (canaux d'entrée) × (hauteur) × (largeur) poids.")
 
 
 @check
@@ -142,9 +142,9 @@ def check_n_weights_conv1(n_weights_conv1):
     actual = as_int(n_weights_conv1, "n_weights_conv1")
     expected = conv1.weight.numel()
     if actual == expected + conv1.out_channels:
-        fail("`n_weights_conv1` compte un biais par neurone : regardez `bias` dans la description de conv1.")
+        fail("`n_weights_conv1` compte un biais par neurone : regardez `bias` dans la description de conv1.")
     if actual != expected:
-        fail("`n_weights_conv1` est faux : multipliez le nombre de neurones par le nombre de poids d'un noyau.")
+        fail("`n_weights_conv1` est faux : multipliez le nombre de neurones par le nombre de poids d'un noyau.")
 
 
 # --- C. Evaluation mode --------------------------------------------------------
@@ -160,21 +160,21 @@ def _reference_logits():
 @check
 def check_eval_mode(vgg, probs, predicted_class):
     if kind_of(vgg) != "module":
-        fail("`vgg` n'est plus un modèle torch : ne le remplacez pas.")
+        fail("`vgg` n'est plus un modèle torch : ne le remplacez pas.")
     training_count = integer(vgg.get("training_count"))
     if training_count:
         training = vgg.get("training")
         first = said(training[0], 80) if type(training) is list and training else "vgg"
-        fail(f"`vgg` est encore en mode entraînement ({training_count} modules, dont {first}) : "
+        fail(f"`vgg` est encore en mode entraînement ({training_count} modules, dont {first}) : "
              "le dropout rend alors les prédictions aléatoires.")
     logits = _reference_logits()
     expected = np.exp(logits - logits.max(axis=1, keepdims=True))
     expected /= expected.sum(axis=1, keepdims=True)
     actual = as_array(probs, "probs", tensor_only=False)
     if actual.shape != expected.shape:
-        fail(f"`probs` a la forme {actual.shape} : on attend une probabilité par classe, pour une image.")
+        fail(f"`probs` a la forme {actual.shape} : on attend une probabilité par classe, pour une image.")
     if actual.values is None or abs(actual.values.sum() - 1) > 1e-3:
-        fail("La somme des valeurs de `probs` ne vaut pas 1 : appliquez le softmax sur la dimension des classes.")
+        fail("La somme des valeurs de `probs` ne vaut pas 1 : appliquez le softmax sur la dimension des classes.")
     if not actual.close_to(expected, rtol=1e-3, atol=1e-6):
         fail("`probs` ne correspond pas à la sortie de `vgg` en mode évaluation sur `img_norm`.")
     if as_int(predicted_class, "predicted_class") != int(np.argmax(actual.values)):
@@ -189,7 +189,7 @@ def _as_feature_maps(feature_maps):
     count = length_of(feature_maps)
     if count != len(HOOKED_LAYERS):
         fail(f"`feature_maps` doit contenir {len(HOOKED_LAYERS)} tenseurs (un par couche observée, "
-             f"un seul passage dans le réseau) ; il en contient {count}. Retirez les hooks après usage "
+             f"un seul passage dans le réseau) ; il en contient {count}. Retirez les hooks après usage "
              "et ne relancez pas le modèle plusieurs fois.")
     items = items_of(feature_maps)
     if len(items) != count:  # handover cuts lists far beyond 4 items: fewer is a forgery, not a wrong answer
@@ -234,7 +234,7 @@ def check_hook_shapes(feature_maps):
     for k, (fmap, shape) in enumerate(zip(maps, _hooked_shapes())):
         if _feature_map(fmap, k).shape != shape:
             fail(f"`feature_maps[{k}]` n'a pas la forme de la sortie de la couche {HOOKED_LAYERS[k]} de vgg.features "
-                 "pour `img_norm` : vérifiez la couche observée et l'image passée au modèle.")
+                 "pour `img_norm` : vérifiez la couche observée et l'image passée au modèle.")
 
 
 @functools.lru_cache(maxsize=1)
@@ -262,8 +262,8 @@ def check_hook_values(feature_maps):
         if actual.close_to(reference, atol=1e-4):  # float32 sums over up to 4608 terms
             continue
         if actual.minimum() >= 0 and actual.close_to(_after_relu(k), atol=1e-4):
-            fail(f"`feature_maps[{k}]` ne contient aucune valeur négative, alors qu'une convolution en produit : "
-                 "ce sont les valeurs d'après la ReLU. Que fait cette ReLU au tenseur que votre hook a gardé ?")
+            fail(f"`feature_maps[{k}]` ne contient aucune valeur négative, alors qu'une convolution en produit : "
+                 "ce sont les valeurs d'après la ReLU. Que fait cette ReLU au tenseur que votre hook a gardé ?")
         fail(f"`feature_maps[{k}]` n'est pas la sortie de la couche {HOOKED_LAYERS[k]} de vgg.features pour `img_norm`.")
 
 
@@ -280,7 +280,7 @@ def _check_one_figure(figure, channels, height, width, n_maps, n_cols):
     call = f"plot_feature_maps(fmap de forme {(1, channels, height, width)}, n_maps={n_maps}, n_cols={n_cols})"
     kind = kind_of(figure)
     if kind == "raised":
-        fail(f"{call} lève une erreur : {said(figure.get('type'))} : {said(figure.get('message'))}")
+        fail(f"{call} lève une erreur : {said(figure.get('type'))} : {said(figure.get('message'))}")
     if kind != "figure":
         fail(f"{call} doit renvoyer une figure matplotlib (Figure), pas un objet de type {type_name(figure)}.")
     expected_count = min(n_maps, channels)
@@ -292,12 +292,12 @@ def _check_one_figure(figure, channels, height, width, n_maps, n_cols):
         image = read_array(ax.get("image"))
         if image is None or image.values is None or image.shape != fmap.shape[2:] \
                 or not is_close(_rescaled(image.values), _rescaled(fmap[0, i])):
-            fail(f"{call} : l'image n° {i} n'est pas le canal {i} de fmap (ordre, canal ou dimensions).")
+            fail(f"{call} : l'image n° {i} n'est pas le canal {i} de fmap (ordre, canal ou dimensions).")
         place = _place(ax.get("place"))
         if place is None or place[0] != n_cols:
-            fail(f"{call} : les images doivent être rangées sur {n_cols} colonnes.")
+            fail(f"{call} : les images doivent être rangées sur {n_cols} colonnes.")
         if place[1:] != divmod(i, n_cols):
-            fail(f"{call} : l'image n° {i} n'est pas à sa place (ligne {i // n_cols}, colonne {i % n_cols}).")
+            fail(f"{call} : l'image n° {i} n'est pas à sa place (ligne {i // n_cols}, colonne {i % n_cols}).")
 
 
 def _axes(figure, count):

@@ -43,4 +43,4 @@ def test_does_the_kernel_run_the_courses_own_python():
 
     config = Config()
     course_config.configure_nbgrader(config, root=course_config.ROOT)
-    assert config.SandboxedKernelManager.grading_python == str(course_config.ROOT / ".venv" / "bin" / "python")
+    assert config.GradingKernelManager.grading_python == str(course_config.ROOT / ".venv" / "bin" / "python")

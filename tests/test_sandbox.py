@@ -23,10 +23,14 @@ def course(tmp_path):
     return tmp_path, work
 
 
+#: The bounds these tests ran with before the course's bounds became required (the sandbox's old defaults).
+LIMITS = dict(sandbox="bwrap", memory_limit=0, process_limit=0, workdir_limit=512 * 2**20, tmp_limit=512 * 2**20)
+
+
 def run_sandboxed(work, *sources, timeout=60, interrupt_on_timeout=False, **manager_options):
     notebook = new_notebook(cells=[new_code_cell(s) for s in sources],
                             metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-    options = dict(handover_dir=str(course_config.ROOT / "handover"), data_dir=str(course_config.DATA_DIR))
+    options = dict(LIMITS, handover_dir=str(course_config.ROOT / "handover"), data_dir=str(course_config.DATA_DIR))
     manager = SandboxedKernelManager(kernel_name="python3", **{**options, **manager_options})
     NotebookClient(notebook, km=manager, timeout=timeout, allow_errors=True, interrupt_on_timeout=interrupt_on_timeout,
                    resources={"metadata": {"path": str(work)}}).execute()
@@ -66,7 +70,7 @@ def test_does_a_message_interrupt_stop_a_runaway_cell_inside_the_sandbox(course)
 
 
 def test_does_the_watchdog_stop_processes_that_together_use_too_much_memory(course):
-    manager_options = dict(memory_limit=2**30)
+    manager_options = dict(LIMITS, memory_limit=2**30)
     source = ("import os, time\n"
               "for _ in range(3):\n"
               "    if os.fork() == 0:\n"
@@ -156,3 +160,14 @@ def test_does_the_sandbox_bind_the_environment_it_is_given_when_two_share_a_base
     assert prefix == str(other)
     assert purelib.startswith(str(other)) and platlib.startswith(str(other))
     assert python_paths(sys.executable)[0] == sys.prefix
+
+
+def test_does_a_kernel_without_the_courses_bounds_refuse_to_start(course):
+    import asyncio
+
+    from course.grading.setup_check import GradingSetupError
+
+    manager = SandboxedKernelManager(kernel_name="python3", handover_dir=str(course_config.ROOT / "handover"))
+    with pytest.raises(GradingSetupError, match="GradingKernelManager.memory_limit.*configure_nbgrader"):
+        asyncio.run(manager.start_kernel(cwd=str(course[1])))
+    assert not manager.has_kernel

@@ -58,10 +58,10 @@ print(json.dumps({
     "python": sys.executable, "files": list(app.loaded_config_files), "root": app.coursedir.root,
     "course_id": app.coursedir.course_id, "groupshared": app.coursedir.groupshared,
     "exchange": get("Exchange", "root", Exchange.class_traits()["root"].default_value),
-    "refused": get("CourseSetup", "refused"), "grading_python": get("SandboxedKernelManager", "grading_python"),
-    "sandbox": get("SandboxedKernelManager", "sandbox", "bwrap"),
+    "refused": get("CourseSetup", "refused"), "grading_python": get("GradingKernelManager", "grading_python"),
+    "sandbox": get("GradingKernelManager", "sandbox", "bwrap"),
     "kernel_modules": list(get("CheckedNotebookExporter", "probe_modules", [])),
-    "bwrap": get("SandboxedKernelManager", "bwrap_path", "bwrap"), "modules": found, "said": said.getvalue()}))
+    "bwrap": get("GradingKernelManager", "bwrap_path", "bwrap"), "modules": found, "said": said.getvalue()}))
 """
 
 
@@ -380,11 +380,11 @@ def grading_findings(root, config):
     """The cheap checks grading runs first, from the configuration it loaded: the sandbox can start, the
     grading Python exists, nothing in the course folder is writable by others (errors); what others may read
     (warnings)."""
-    settings = Settings(python=sys.executable, sandbox=config.SandboxedKernelManager.get("sandbox", "bwrap"),
-                        bwrap=config.SandboxedKernelManager.get("bwrap_path", "bwrap"))
+    settings = Settings(python=sys.executable, sandbox=config.GradingKernelManager.get("sandbox", "bwrap"),
+                        bwrap=config.GradingKernelManager.get("bwrap_path", "bwrap"))
     groupshared = bool(config.CourseDirectory.get("groupshared", False))
     findings = check_user_namespaces(settings)
-    findings += check_grading_python_runs(config.SandboxedKernelManager.get("grading_python"), root)
+    findings += check_grading_python_runs(config.GradingKernelManager.get("grading_python"), root)
     findings += check_course_folder(root, groupshared) + check_private_entries(root, groupshared)
     return [f for f in findings if f.is_problem]
 

@@ -4,7 +4,8 @@ nbgrader stays the grading tool: this package only gives it kernels
 (``sandbox``, ``forkserver``), preprocessors that keep one broken submission
 from costing anything beyond its own points (``preprocessors``), a check of
 the instructor's setup (``setup_check``) and a parallel class runner with a
-single gradebook writer (``runner``).
+single gradebook writer (``runner``), all wired into nbgrader's configuration
+in one place (``configuration``).
 """
 import sys
 

@@ -38,4 +38,17 @@ def main(argv=None):
               "written; the students recorded before the error (none if it stopped in the pre-flight) keep their "
               "grades in the gradebook. Fix the cause and run the same command again.", file=sys.stderr)
         return 3
+    write_class_report(args.root, args.assignment)
     return 1 if any(o.status == "failed" for o in outcomes) else 0
+
+
+def write_class_report(root, assignment):
+    """The class at a glance (``course report``), after the grades are recorded; a failure here costs the page
+    only, never the run."""
+    from course.reporting.report import write_class_report as write
+
+    try:
+        print(f"Class report: {write(root, assignment)[0]}")
+    except Exception as error:  # the grades are recorded: say so, and how to make the page again
+        print(f"WARNING: the class report was not written ({type(error).__name__}: {error}); the grades are "
+              f"recorded. Run `course report {assignment}` to write it.", file=sys.stderr)

@@ -20,10 +20,11 @@ import time
 import uuid
 from pathlib import Path
 
-from jupyter_client.provisioning import LocalProvisioner
-from traitlets import List, Unicode
+from traitlets import Instance
 
-from .sandbox import WORK_DIR, python_paths, SandboxedKernelManager, SandboxError, bwrap_command, kernel_environment, read_only_root
+from .execution.private_api import ProcessGivenProvisioner
+from .sandbox import (WORK_DIR, GradingKernelManager, SandboxError, bwrap_command, kernel_environment, python_paths,
+                      read_only_root)
 
 ZYGOTE = Path(__file__).with_name("zygote.py")
 ZYGOTE_INSIDE = "/opt/course-zygote/zygote.py"
@@ -65,12 +66,13 @@ def kept_under_tmp(paths):
 
 
 class ForkServer:
-    """One warm zygote; ``spawn`` gives a fresh kernel process for one submission."""
+    """One warm zygote; ``spawn`` gives a fresh kernel process for one submission.
 
-    current = None  #: the server of this worker process, used by ForkedKernelManager
+    Its kernel managers find it in their configuration (``c.ForkedKernelManager.fork_server``).
+    """
 
     def __init__(self, manager, preload=(), prebuilt=()):
-        """``manager``: a SandboxedKernelManager whose settings (paths, limits, threads) the kernels share;
+        """``manager``: a GradingKernelManager whose settings (paths, limits, threads) the kernels share;
         ``preload``: modules to import; ``prebuilt``: models to build (``prebuilt`` in an assignment's
         declaration, see course/assignments.py)."""
         self.settings = manager
@@ -84,6 +86,7 @@ class ForkServer:
         self._slots = 0
 
     def start(self, timeout=300):
+        self.settings.require_configured()
         bwrap = shutil.which(self.settings.bwrap_path)
         if bwrap is None:
             raise SandboxError("bubblewrap ('bwrap') is not installed: apt-get install bubblewrap")
@@ -197,6 +200,11 @@ class ForkServer:
                 self.process.wait()
         shutil.rmtree(self.spool, ignore_errors=True)
 
+    def __deepcopy__(self, memo):
+        # A running process, not a value: every copy of a configuration that names the server names this one
+        # (traitlets deep-copies configured values into each object it configures).
+        return self
+
 
 class ForkedProcess:
     """What jupyter_client's provisioner needs of a kernel process (a Popen's surface)."""
@@ -228,42 +236,23 @@ class ForkedProcess:
     terminate = kill
 
 
-class ForkedProvisioner(LocalProvisioner):
-    """Launch = ask the fork server for a kernel; the connection file names the sockets as the kernel sees them."""
+class ForkedKernelManager(GradingKernelManager):
+    """A kernel manager whose kernels come from this worker's :class:`ForkServer` (``fork_server``)."""
 
-    async def launch_kernel(self, cmd, **kwargs):
-        km = self.parent
-        info = dict(self.connection_info)
-        info["ip"] = "/run/kernel/ipc"
-        for key, value in list(info.items()):
-            if isinstance(value, bytes):
-                info[key] = value.decode()
-        Path(km.connection_file).parent.joinpath("kernel.json").write_text(json.dumps(info))
-        limits = {"workdir": km.workdir_limit, "tmp": km.tmp_limit, "memory": km.memory_limit}
-        arguments = cmd[cmd.index("-f") + 2:] if "-f" in cmd else []  # e.g. nbgrader's in-memory history
-        pid = km.fork_server.spawn(km.slot, kernel_environment(kwargs.get("env") or os.environ, km.threads),
-                                   limits, km.threads, arguments)
-        self.process = ForkedProcess(km.fork_server, km.slot, pid)
-        self.pid, self.pgid = pid, None
-        return self.connection_info
-
-
-class ForkedKernelManager(SandboxedKernelManager):
-    """A kernel manager whose kernels come from this worker's :class:`ForkServer` (``ForkServer.current``)."""
-
-    preload = List(Unicode(), config=True, help="Modules the fork server imports before any submission.")
-
-    fork_server = None
+    # nbclient builds the kernel manager from the configuration alone (``kernel_manager_class(config=...)``):
+    # the worker hands its running server through it.
+    fork_server = Instance(ForkServer, allow_none=True, help="This worker's running fork server.").tag(config=True)
     slot = None
     #: The tree's first process only waits for the kernel (PID 1 of its namespace): a copy of the warm
     #: process, whose shared pages would otherwise count twice against the submission's memory.
     watch_root = False
 
-    async def _async_pre_start_kernel(self, **kw):
-        self.limit_hit = None
-        self.fork_server = ForkServer.current
+    def before_start(self, kw):
+        """A fresh slot of the fork server holding a copy of the submission's folder; the kernel's sockets in it."""
+        kw = super().before_start(kw)
         if self.fork_server is None:
-            raise ForkServerError("no fork server runs in this process")
+            raise ForkServerError("no fork server was handed to this kernel manager "
+                                  "(c.ForkedKernelManager.fork_server)")
         if self.slot is not None:  # a restart: a new slot, a new fork
             self.fork_server.release(self.slot)
         self.slot = self.fork_server.new_slot()
@@ -272,25 +261,33 @@ class ForkedKernelManager(SandboxedKernelManager):
         shutil.copytree(workdir, self.fork_server.spool / self.slot / "files", dirs_exist_ok=True)
         self.kernel_id = self.kernel_id or str(uuid.uuid4())
         if self.provisioner is None:
-            self.provisioner = ForkedProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec, parent=self)
+            self.provisioner = ProcessGivenProvisioner(kernel_id=self.kernel_id, kernel_spec=self.kernel_spec,
+                                                       parent=self)
         self.transport = "ipc"
         self.connection_file = str(run / "host.json")
         self.ip = str(run / "ipc")
         self.kernel_spec.interrupt_mode = "message"
-        return await super(SandboxedKernelManager, self)._async_pre_start_kernel(**kw)
+        return kw
 
-    async def _async_launch_kernel(self, kernel_cmd, **kw):
-        await super(SandboxedKernelManager, self)._async_launch_kernel(kernel_cmd, **kw)
-        self._start_watchdog()
+    def launch_process(self, cmd, env):
+        """Ask the fork server for the kernel (ProcessGivenProvisioner): the connection file names the sockets as
+        the kernel sees them."""
+        info = dict(self.provisioner.connection_info)
+        info["ip"] = "/run/kernel/ipc"
+        for key, value in list(info.items()):
+            if isinstance(value, bytes):
+                info[key] = value.decode()
+        Path(self.connection_file).parent.joinpath("kernel.json").write_text(json.dumps(info))
+        limits = {"workdir": self.workdir_limit, "tmp": self.tmp_limit, "memory": self.memory_limit}
+        arguments = cmd[cmd.index("-f") + 2:] if "-f" in cmd else []  # e.g. nbgrader's in-memory history
+        pid = self.fork_server.spawn(self.slot, kernel_environment(env or os.environ, self.threads),
+                                     limits, self.threads, arguments)
+        return ForkedProcess(self.fork_server, self.slot, pid)
 
-    def _kill_sandbox(self):
+    def kill_tree(self):
         self.fork_server.kill(self.slot)
 
-    async def _async_cleanup_resources(self, restart=False):
-        self._stop_watchdog()
-        await super(SandboxedKernelManager, self)._async_cleanup_resources(restart=restart)
+    def after_cleanup(self, restart):
         if self.slot is not None and not restart:
             self.fork_server.release(self.slot)
             self.slot = None
-
-    cleanup_resources = _async_cleanup_resources

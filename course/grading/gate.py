@@ -35,8 +35,9 @@ class CheckedNotebookExporter(LenientNotebookExporter):
     check_setup = Bool(
         True, help="Check the grading setup (sandboxed kernel, judge) when an Autograde run builds this exporter, "
                    "before it removes or records anything.").tag(config=True)
-    probe_modules = List(Unicode(), help="What the probe kernel must import: what a graded kernel loads "
-                                         "(course_config.PRELOAD_MODULES).").tag(config=True)
+    probe_modules = List(Unicode(), default_value=None, allow_none=True,
+                         help="What the probe kernel must import: what a graded kernel loads "
+                              "(course_config.PRELOAD_MODULES).").tag(config=True)
 
     def __init__(self, config=None, **kw):
         super().__init__(config=config, **kw)
@@ -60,7 +61,7 @@ def assignments_of(converter):
 
 def check_autograde_setup(converter, probe_modules):
     """Raise GradingSetupError unless a student kernel and the judge work for what ``converter`` will grade."""
-    from .judge import judge_for, test_cells
+    from .judge import test_cells
     from .preprocessors.judge_handovers import JudgeHandovers
     from .sandbox import SandboxedKernelManager
     from .setup_check import check_environment, probe_kernel
@@ -73,9 +74,14 @@ def check_autograde_setup(converter, probe_modules):
                                 "JudgeHandovers.grading_python, so no test could be judged. To fix: run nbgrader "
                                 "from the course root, where nbgrader_config.py applies course_config.py. "
                                 "Nothing was recorded.")
+    if probe_modules is None:
+        raise GradingSetupError("Grading stopped before any student was graded: the configuration sets no "
+                                "CheckedNotebookExporter.probe_modules, so the probe kernel could not check what a "
+                                "graded kernel imports. To fix: run nbgrader from the course root, where "
+                                "nbgrader_config.py applies course_config.configure_nbgrader. Nothing was recorded.")
     check_environment(root, config, converter.log.warning)
     probe_kernel(SandboxedKernelManager(kernel_name="python3", config=config), probe_modules)
     judged = JudgeHandovers(config=config)
     for assignment in sorted(set(assignments_of(converter)) - set(judged.assert_graded)):
-        judge = judge_for(python, root, assignment, verdict_timeout=judged.verdict_timeout)
+        judge = judged.judge_of(assignment)
         judge.require_live(test_cells(converter.coursedir.db_url, assignment))

@@ -62,7 +62,7 @@ class Bounds:
     max_files: int = 100
     max_file_bytes: int = 50 * 2**20
     max_total_bytes: int = 200 * 2**20
-    #: A notebook larger than this is not read either (``LenientNotebookExporter.max_bytes``).
+    #: A notebook larger than this is not copied, nor read (``course.grading.reading.LenientNotebookExporter``).
     max_notebook_bytes: int = 512 * 2**20
 
 

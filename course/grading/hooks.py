@@ -19,6 +19,14 @@ class BeforeEachSubmission:
         redirect_renamed_notebooks(notebooks)
 
 
+def _running_config():
+    """The configuration of the nbgrader application running the hook (None outside one): nbgrader calls the
+    hook without it, and the report's settings (``SimilarSubmissions``) are read from it."""
+    from traitlets.config import Application
+
+    return Application.instance().config if Application.initialized() else None
+
+
 class AfterEachSubmission:
     """nbgrader's ``Autograde.post_convert_hook``: the assignment's integrity report, kept current."""
 
@@ -33,4 +41,4 @@ class AfterEachSubmission:
         # nbgrader passes its --student pattern ("*" for the whole class): the submission's own student is the
         # folder above its notebooks (submitted/<student>/<assignment>/<notebook>.ipynb).
         students = {os.path.basename(os.path.dirname(os.path.dirname(os.path.abspath(path)))) for path in notebooks}
-        update_report(self.root, assignment, students or {student})
+        update_report(self.root, assignment, students or {student}, config=_running_config())

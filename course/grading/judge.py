@@ -13,6 +13,10 @@ a trivial request is a broken setup (:class:`GradingSetupError`: grading
 stops). A judge that fails on one payload only (twice, restarted in between)
 costs that test cell alone (:class:`JudgeError`): the cell is flagged for the
 instructor to review.
+
+The judges of a run live in a :class:`JudgePool`, owned and closed by whoever
+runs the judging: ``course grade`` has its own; plain nbgrader and the
+formgrader use this process's (:func:`judges_of_this_process`).
 """
 import atexit
 import json
@@ -26,10 +30,9 @@ from pathlib import Path
 
 from .setup_check import GradingSetupError
 
-#: The judge computes graders' references (a VGG16's feature maps...) before its first answer.
+#: The judge computes graders' references (a VGG16's feature maps...) before its first answer: an engine bound,
+#: far above what they take (the time bound of one verdict is the course's: JUDGE_TIMEOUT_SECONDS).
 STARTUP_TIMEOUT_SECONDS = 600
-#: One verdict reads references only: a few milliseconds; far longer means the judge is stuck.
-VERDICT_TIMEOUT_SECONDS = 60
 
 
 class JudgeError(RuntimeError):
@@ -39,8 +42,8 @@ class JudgeError(RuntimeError):
 class Judge:
     """A running ``graders.judge`` for one assignment of the course in ``root``."""
 
-    def __init__(self, python, root, assignment, startup_timeout=STARTUP_TIMEOUT_SECONDS,
-                 verdict_timeout=VERDICT_TIMEOUT_SECONDS):
+    def __init__(self, python, root, assignment, verdict_timeout, startup_timeout=STARTUP_TIMEOUT_SECONDS):
+        """``verdict_timeout``: seconds one answer may take (course_config.JUDGE_TIMEOUT_SECONDS)."""
         self.python, self.root, self.assignment = str(python), Path(root), assignment
         self.startup_timeout, self.verdict_timeout = startup_timeout, verdict_timeout
         self.process = None
@@ -190,15 +193,60 @@ def _read_lines(stream, answers):
     answers.put("")
 
 
-_judges = {}
+class JudgePool:
+    """The judges of one grading run, one per (Python, course, assignment), each started on first use.
+
+    Whoever runs the judging owns the pool and closes it (``with JudgePool() as judges:``): the judges' processes
+    stop with it. A configuration hands it to ``JudgeHandovers`` (``c.JudgeHandovers.judges``).
+    """
+
+    def __init__(self):
+        self._judges = {}
+        self._lock = threading.Lock()
+
+    def judge(self, python, root, assignment, verdict_timeout, wait=True):
+        """The judge of ``assignment`` (started now if needed; ``wait``: until it has its references)."""
+        key = (str(python), str(Path(root).resolve()), assignment)
+        with self._lock:
+            if key not in self._judges:
+                self._judges[key] = Judge(*key, verdict_timeout=verdict_timeout).launch()
+            judge = self._judges[key]
+        return judge.ready() if wait else judge
+
+    def close(self):
+        with self._lock:
+            judges, self._judges = list(self._judges.values()), {}
+        for judge in judges:
+            judge.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __deepcopy__(self, memo):
+        # Running processes, not a value: every copy of a configuration that names the pool names this one
+        # (traitlets deep-copies configured values into each object it configures).
+        return self
 
 
-def judge_for(python, root, assignment, wait=True, verdict_timeout=VERDICT_TIMEOUT_SECONDS):
-    """This process's judge for ``assignment`` (started on first use, stopped at exit)."""
-    key = (str(python), str(Path(root).resolve()), assignment)
-    if key not in _judges:
-        _judges[key] = Judge(*key, verdict_timeout=verdict_timeout).launch()
-    return _judges[key].ready() if wait else _judges[key]
+_pool_of_this_process = None
+
+
+def judges_of_this_process():
+    """The judges of plain ``nbgrader autograde`` and the formgrader, in this process, stopped at its exit.
+
+    nbgrader builds ``JudgeHandovers`` anew for every notebook, from the configuration alone, and has no object
+    that lives as long as a run and ends with it (the formgrader runs one ``Autograde`` per button, in a server
+    that lives for the term). So their judges live here, the one per-process registry of judges: each computes
+    graders' references once per process, not per notebook. ``course grade`` owns its own :class:`JudgePool`.
+    """
+    global _pool_of_this_process
+    if _pool_of_this_process is None:
+        _pool_of_this_process = JudgePool()
+        atexit.register(_pool_of_this_process.close)
+    return _pool_of_this_process
 
 
 def test_cells(db_url, assignment):
@@ -224,9 +272,3 @@ def _is_solution(gradebook, cell, notebook, assignment):
     except MissingEntry:
         return False
     return True
-
-
-@atexit.register
-def _close_all():
-    for judge in _judges.values():
-        judge.close()

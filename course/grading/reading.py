@@ -57,11 +57,10 @@ from nbconvert.exporters.exporter import ResourcesDict
 from nbformat import from_dict
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_raw_cell
 from nbgrader.preprocessors import ClearOutput
-from traitlets import Integer
 
 from .copy_guard import GuardsItsConverter
 from .french import NBSP, size
-from .handin import kind_of
+from .handin import bounds_of, kind_of
 from .incidents import METADATA_KEY, record
 
 #: The kernelspec of a placeholder when the gradebook knows none.
@@ -287,13 +286,10 @@ def forget_grading_notes(notebook):
 class LenientNotebookExporter(GuardsItsConverter, NotebookExporter):
     """nbconvert's NotebookExporter that turns an unreadable or renamed submission into a gradable notebook.
 
-    Its converter copies the files handed in as regular files only (see course/grading/copy_guard.py).
+    Its converter copies the files handed in as regular files only (see course/grading/copy_guard.py). A
+    notebook larger than the hand-in bound ``HandinBounds.max_notebook_bytes`` is not read (it is graded as
+    unreadable), the bound its converter copies it by.
     """
-
-    max_bytes = Integer(
-        512 * 2**20,
-        help="A file larger than this is not read (it is graded as unreadable); 0: no limit.",
-    ).tag(config=True)
 
     def from_filename(self, filename, resources=None, **kw):
         if resources is None:
@@ -316,7 +312,7 @@ class LenientNotebookExporter(GuardsItsConverter, NotebookExporter):
             modified = datetime.datetime.now(tz=datetime.timezone.utc)
         resources["metadata"]["modified_date"] = modified.strftime("%B %-d, %Y")
 
-        reading = read_notebook(actual, self.max_bytes)
+        reading = read_notebook(actual, bounds_of(self.config).max_notebook_bytes)
         notebook = reading.notebook
         if notebook is not None and self._reads_a_submission():
             forget_grading_notes(notebook)

@@ -1,12 +1,16 @@
 """Grade a whole class: parallel execution in warm sandboxed kernels, one gradebook writer.
 
-Workers (one process each) own a :class:`~course.grading.forkserver.ForkServer`
-and run nbgrader's ``Autograde`` for one submission at a time with execution
-only, against a private copy of the gradebook: nothing they do reaches the
-real one. The main process is the single writer: it records each executed
-notebook through nbgrader's own ``Autograde`` (see :mod:`.replay`), whose
-``JudgeHandovers`` asks the run's one judge for the verdicts, so the gradebook
-and ``autograded/`` hold what ``nbgrader autograde --force`` would write. A
+Workers (one process each, a :class:`ClassWorker`) own a
+:class:`~course.grading.forkserver.ForkServer` and run nbgrader's
+``Autograde`` for one submission at a time with execution only, against a
+private copy of the gradebook: nothing they do reaches the real one. The main
+process is the single writer: it records each executed notebook through
+nbgrader's own ``Autograde`` (see :mod:`.replay`), whose ``JudgeHandovers``
+asks the run's one judge for the verdicts, so the gradebook and
+``autograded/`` hold what ``nbgrader autograde --force`` would write. Both
+start from the course's one configuration (``nbgrader_config.py``) and change
+only what :mod:`.configuration` lists (``class_worker_settings``,
+``recording_settings``). A
 pre-flight (:mod:`.preflight`: the solution, the blank release, the graders'
 known wrong answers) runs in the same workers, first in the queue; no student
 is recorded before it passes, and if it fails nothing is. A submission that
@@ -30,8 +34,9 @@ from pathlib import Path
 import nbformat
 
 from . import incidents, preflight, setup_check
+from .configuration import class_worker_settings, recording_settings
 from .incidents import summarize
-from .judge import judge_for, test_cells
+from .judge import JudgePool, test_cells
 from .points import notebook_points
 from .preprocessors.judge_handovers import JudgeHandovers
 from .rewrite import rewrite_notebook
@@ -66,13 +71,6 @@ def load_config(root):
         raise GradingSetupError(refused or f"{root}/nbgrader_config.py does not apply the course configuration "
                                 "(no JudgeHandovers.grading_python): it must call course_config.configure_nbgrader.")
     return config
-
-
-def _execute_class(config):
-    from nbgrader.preprocessors import Execute
-
-    return next(p for p in config.Autograde.autograde_preprocessors
-                if isinstance(p, type) and issubclass(p, Execute))
 
 
 def _autograde(config, root, assignment, student):
@@ -142,70 +140,96 @@ def _quiet_gradebook_warnings():
 
 # --- worker side ------------------------------------------------------------------
 
-_worker = {}
+class ClassWorker:
+    """The state of one worker process of ``course grade``: set up once, grades many submissions, torn down.
+
+    It holds the course's configuration with the worker's differences (:func:`.configuration.class_worker_settings`),
+    a private copy of the gradebook and a warm fork server. It only executes: the main process judges and records.
+    """
+
+    def __init__(self, root, assignment, snapshot, threads):
+        self.root, self.assignment, self.snapshot, self.threads = Path(root), assignment, snapshot, threads
+        self.config = self.fork_server = self.private = None
+        self.error = None  #: why the set-up failed (reported by the pre-flight, which stops the run)
+
+    def setup(self):
+        """A private gradebook copy, a warm fork server and the worker's configuration."""
+        import course_config
+        from course import assignments
+        from course.grading.forkserver import ForkedKernelManager, ForkServer
+
+        _quiet_gradebook_warnings()
+        config = load_config(self.root)
+        self.private = Path(tempfile.mkdtemp(prefix="course-worker-"))
+        shutil.copyfile(self.snapshot, self.private / "gradebook.db")  # its content, writable whatever its mode
+        try:
+            manager = ForkedKernelManager(config=config)
+            self.fork_server = ForkServer(manager, preload=course_config.PRELOAD_MODULES,
+                                          prebuilt=assignments.load(self.assignment, self.root).prebuilt)
+            self.fork_server.start()
+        except Exception as error:  # reported by the pre-flight, which stops the run
+            self.error = f"{type(error).__name__}: {error}"
+        self.config = class_worker_settings(config, self.private / "gradebook.db", self.threads, self.fork_server)
+        return self
+
+    def execute(self, root, student, staging):
+        """Sanitize and execute one submission of the course in ``root`` into ``staging``; an Outcome (points
+        not yet recorded)."""
+        started = time.perf_counter()
+        if self.error:
+            return Outcome(student, "setup error", reason=self.error)
+        config = copy.deepcopy(self.config)
+        config.CourseDirectory.autograded_directory = str(staging)
+        success, log, cause = _autograde(config, root, self.assignment, student)
+        outcome = Outcome(student, seconds=time.perf_counter() - started)
+        folder = Path(staging) / student / self.assignment
+        outcome.incidents = read_notebooks(folder)[0]  # points come once the judge has given its verdicts
+        if not success or not any(folder.glob("*.ipynb")):
+            outcome.status = "failed"
+            outcome.reason = cause or "nbgrader executed no notebook (see the log)"
+            outcome.log = log
+            if outcome.incidents:
+                outcome.reason += "; " + summarize(outcome.incidents)
+        else:
+            _note_incidents(outcome)
+        return outcome
+
+    def teardown(self):
+        """Stop the fork server (the zygote, its spool), then remove the private gradebook."""
+        if self.fork_server is not None:
+            self.fork_server.stop()
+        if self.private is not None:
+            shutil.rmtree(self.private, ignore_errors=True)
+
+
+#: The ClassWorker of this process. A ProcessPoolExecutor runs plain functions in its processes and gives them no
+#: object of their own: its initializer sets this one per-process registry and each task reads it (a dask
+#: WorkerPlugin would hold the worker instead).
+_this_process_worker = None
 
 
 def _start_worker(root, assignment, snapshot, threads):
-    """Process initializer: a private gradebook copy and a warm fork server."""
-    import course_config
-    from course import assignments
-    from course.grading.forkserver import ForkedKernelManager, ForkServer
-
+    """The pool's process initializer."""
     from multiprocessing.util import Finalize
 
-    _quiet_gradebook_warnings()
-    config = load_config(root)
-    private = Path(tempfile.mkdtemp(prefix="course-worker-"))
-    Finalize(None, shutil.rmtree, args=(private, True), exitpriority=1)
-    shutil.copyfile(snapshot, private / "gradebook.db")  # its content, writable whatever the original's mode
-    config.CourseDirectory.db_url = f"sqlite:///{private / 'gradebook.db'}"
-    config.SandboxedKernelManager.threads = threads
-    config.Execute.kernel_manager_class = "course.grading.forkserver.ForkedKernelManager"
-    config.CheckedNotebookExporter.check_setup = False  # the run's pre-flight checks the setup, once
-    # Workers only execute; the main process judges (one judge for the run) and records.
-    execute = _execute_class(config)
-    config.Autograde.autograde_preprocessors = [execute]
-    config[execute.__name__].shutdown_kernel = "immediate"  # a graded kernel has nothing left to save
-    _worker.update(config=config, error=None)
-    try:
-        manager = ForkedKernelManager(config=config)
-        ForkServer.current = ForkServer(manager, preload=course_config.PRELOAD_MODULES,
-                                        prebuilt=assignments.load(assignment, root).prebuilt)
-        # multiprocessing ends its workers without atexit: Finalize stops the zygote and removes its spool.
-        Finalize(None, ForkServer.current.stop, exitpriority=10)
-        ForkServer.current.start()
-    except Exception as error:  # reported by the pre-flight, which stops the run
-        _worker["error"] = f"{type(error).__name__}: {error}"
+    global _this_process_worker
+    _this_process_worker = ClassWorker(root, assignment, snapshot, threads)
+    # multiprocessing ends its workers without atexit: Finalize stops the zygote and removes the private copy.
+    Finalize(None, _this_process_worker.teardown, exitpriority=10)
+    _this_process_worker.setup()
 
 
-def _execute(root, assignment, student, staging):
-    """Sanitize and execute one submission into ``staging``; an Outcome (points not yet recorded)."""
-    started = time.perf_counter()
-    if _worker.get("error"):
-        return Outcome(student, "setup error", reason=_worker["error"])
-    config = copy.deepcopy(_worker["config"])
-    config.CourseDirectory.autograded_directory = str(staging)
-    success, log, cause = _autograde(config, root, assignment, student)
-    outcome = Outcome(student, seconds=time.perf_counter() - started)
-    folder = Path(staging) / student / assignment
-    outcome.incidents = read_notebooks(folder)[0]  # points come once the judge has given its verdicts
-    if not success or not any(folder.glob("*.ipynb")):
-        outcome.status = "failed"
-        outcome.reason = cause or "nbgrader executed no notebook (see the log)"
-        outcome.log = log
-        if outcome.incidents:
-            outcome.reason += "; " + summarize(outcome.incidents)
-    else:
-        _note_incidents(outcome)
-    return outcome
+def _execute(root, student, staging):
+    """One task of the pool: this process's worker executes one submission."""
+    return _this_process_worker.execute(root, student, staging)
 
 
-def judge_executed(config, root, assignment, outcome, folder):
-    """Give the test cells of the notebooks executed into ``folder`` their verdicts (the run's one judge, in
+def judge_executed(config, judges, assignment, outcome, folder):
+    """Give the test cells of the notebooks executed into ``folder`` their verdicts (the run's ``judges``, in
     this process), then read the outcome's incidents and points again."""
     if outcome.status in ("setup error", "failed"):
         return outcome
-    judge = JudgeHandovers(config=config)
+    judge = JudgeHandovers(config=config, judges=judges)
     for path in sorted(Path(folder).glob("*.ipynb")):
         notebook = nbformat.read(path, as_version=4)
         notebook, _ = judge.preprocess(notebook, {"nbgrader": {"assignment": assignment}})
@@ -235,21 +259,11 @@ def _note_incidents(outcome):
 
 # --- the writer -------------------------------------------------------------------
 
-def record(config, root, assignment, student, staging):
+def record(config, judges, root, assignment, student, staging):
     """Judge one executed submission and write it into the real gradebook and autograded/ (the single
-    writer, with the run's one judge)."""
-    from .replay import UseExecutedNotebook
-
-    config = copy.deepcopy(config)
-    execute = _execute_class(config)
-    config.Autograde.autograde_preprocessors = [UseExecutedNotebook if p is execute else p
-                                                for p in config.Autograde.autograde_preprocessors]
-    config.UseExecutedNotebook.executed_directory = str(staging)
-    config.CheckedNotebookExporter.check_setup = False  # the run's pre-flight checked it
-    if any((Path(staging) / student / assignment).glob("*.ipynb")):
-        # The worker sanitized the notebooks it executed, and their copies replace whatever this pass makes.
-        config.Autograde.sanitize_preprocessors = []
-    config.Autograde.post_convert_hook = None  # the integrity report is written once, after the class
+    writer, with the run's judges)."""
+    executed = any((Path(staging) / student / assignment).glob("*.ipynb"))
+    config = recording_settings(copy.deepcopy(config), judges, staging, executed)
     return _autograde(config, root, assignment, student)
 
 
@@ -298,6 +312,11 @@ def write_report(root, assignment, outcomes):
 
 def grade_class(root, assignment, jobs=None, students=None, progress=True, log=print):
     """Grade every submission of ``assignment`` in ``root``; the list of Outcomes (one per student)."""
+    with JudgePool() as judges:  # the run's: this process is its only judge, and they stop with the run
+        return _grade_class(root, assignment, judges, jobs, students, progress, log)
+
+
+def _grade_class(root, assignment, judges, jobs, students, progress, log):
     from tqdm import tqdm
 
     _quiet_gradebook_warnings()
@@ -309,11 +328,11 @@ def grade_class(root, assignment, jobs=None, students=None, progress=True, log=p
     jobs = max(1, jobs or os.cpu_count() or 1)
     threads = max(1, (os.cpu_count() or 1) // jobs)
     python = config.JudgeHandovers.grading_python
-    judged = JudgeHandovers(config=config)
+    judged = JudgeHandovers(config=config, judges=judges)
     judge = None
     if assignment not in judged.assert_graded:
         # The run's judge computes graders' references while the workers warm up.
-        judge = judge_for(python, root, assignment, wait=False, verdict_timeout=judged.verdict_timeout)
+        judge = judged.judge_of(assignment, wait=False)
     expected = preflight.expectations(root, assignment, python if judge else None)
     work = Path(tempfile.mkdtemp(prefix="course-grade-"))
     shutil.copyfile(snapshot, work / "gradebook-snapshot.db")  # workers read this, never the real one
@@ -326,17 +345,17 @@ def grade_class(root, assignment, jobs=None, students=None, progress=True, log=p
                                                               threads)) as pool:
             log(f"Pre-flight: grading the solution, the blank release and {len(expected) - 2} known wrong answer(s) "
                 f"of {assignment} ({jobs} workers)...")
-            checks = [pool.submit(_execute, trial, assignment, item.student, work / "preflight") for item in expected]
+            checks = [pool.submit(_execute, trial, item.student, work / "preflight") for item in expected]
             # The class starts executing at once (into a staging folder); nothing is recorded before the
             # pre-flight has passed, and a failed pre-flight cancels the rest.
-            futures = {pool.submit(_execute, root, assignment, s, work / "executed"): s for s in chosen}
+            futures = {pool.submit(_execute, root, s, work / "executed"): s for s in chosen}
             try:
                 if judge:
                     judge.ready().require_live(test_cells(f"sqlite:///{snapshot}", assignment))
                 results = []
                 for item, future in zip(expected, checks):
                     folder = work / "preflight" / item.student / assignment
-                    results.append((item, judge_executed(config, root, assignment, future.result(), folder), folder))
+                    results.append((item, judge_executed(config, judges, assignment, future.result(), folder), folder))
                 preflight.check(results)
             except GradingSetupError:
                 for future in futures:
@@ -351,7 +370,7 @@ def grade_class(root, assignment, jobs=None, students=None, progress=True, log=p
                     outcome = Outcome(student, "failed", reason=f"worker crashed: {type(error).__name__}: {error}")
                 if outcome.status == "setup error":
                     raise GradingSetupError(f"A grading worker broke down: {outcome.reason}")
-                success, record_log, cause = record(config, root, assignment, student, work / "executed")
+                success, record_log, cause = record(config, judges, root, assignment, student, work / "executed")
                 if not success:
                     outcome.status = "failed"
                     outcome.reason = outcome.reason or cause or "nbgrader could not record it (see the log)"
@@ -373,7 +392,7 @@ def grade_class(root, assignment, jobs=None, students=None, progress=True, log=p
     report = write_report(root, assignment, outcomes)
     from .integrity.report import update_report
 
-    _, integrity = update_report(root, assignment, {o.student for o in outcomes})
+    _, integrity = update_report(root, assignment, {o.student for o in outcomes}, config=config)
     counts = {status: sum(o.status == status for o in outcomes) for status in ("graded", "graded with problems", "failed")}
     log(f"{assignment}: {counts['graded']} graded, {counts['graded with problems']} graded with problems, "
         f"{counts['failed']} failed. Run report: {report}. Integrity report (for review; it never changes a "

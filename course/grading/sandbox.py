@@ -23,10 +23,11 @@ import subprocess
 import sys
 import tempfile
 
-from jupyter_client.manager import AsyncKernelManager
-from traitlets import CaselessStrEnum, Integer, List, Unicode
+from traitlets import CaselessStrEnum, Integer, List, Unicode, default
 
+from .execution.private_api import KernelManagerOverrides, check_private_api
 from .interpreter import is_this_python
+from .required import require
 from .watchdog import TreeWatchdog
 
 #: Environment variables passed on to the sandboxed kernel; all others are dropped.
@@ -108,24 +109,37 @@ def kernel_environment(env, threads=0):
     return kept
 
 
-class SandboxedKernelManager(AsyncKernelManager):
-    """Start each kernel inside ``bwrap``, with the course's bounds."""
+NOT_CONFIGURED = " None: not configured (the kernel refuses to start; course_config.configure_nbgrader sets it)."
+
+
+class GradingKernelManager(KernelManagerOverrides):
+    """What every kernel of a submission shares, however it starts: the grading Python, the course files it
+    may read, its bounds and their watchdog. :class:`SandboxedKernelManager` starts it in bwrap,
+    :class:`course.grading.forkserver.ForkedKernelManager` forks it from a warm process; the course's
+    configuration (``c.GradingKernelManager``) applies to both."""
 
     sandbox = CaselessStrEnum(
-        ["bwrap", "none"], default_value="bwrap", config=True,
-        help="'bwrap' isolates the kernel; 'none' runs it as a plain process (trusted notebooks only).",
+        ["bwrap", "none"], default_value=None, allow_none=True, config=True,
+        help="'bwrap' isolates the kernel; 'none' runs it as a plain process (trusted notebooks only)."
+             + NOT_CONFIGURED,
     )
     grading_python = Unicode(
         sys.executable, config=True,
-        help="The Python that runs the kernels: the environment where the course (torch, numpy...) is installed.",
+        help="The Python that runs the kernels: the environment where the course (torch, numpy...) is installed "
+             "(default: the Python running this).",
     )
-    handover_dir = Unicode(config=True, help="The handover package, bound read-only at /opt/course/handover.")
-    data_dir = Unicode(config=True, help="The course data, bound read-only at /opt/course/data.")
+    handover_dir = Unicode(None, allow_none=True, config=True,
+                           help="The handover package, bound read-only at /opt/course/handover." + NOT_CONFIGURED)
+    data_dir = Unicode(config=True, help="The course data, bound read-only at /opt/course/data (empty: none).")
     readable_paths = List(Unicode(), config=True, help="Extra host paths the kernel may read.")
-    memory_limit = Integer(0, config=True, help="Bytes of memory for all the kernel's processes together (0: none).")
-    process_limit = Integer(0, config=True, help="Processes the kernel may run at once (0: no limit).")
-    workdir_limit = Integer(512 * 2**20, config=True, help="Bytes the kernel may write into its folder.")
-    tmp_limit = Integer(512 * 2**20, config=True, help="Bytes the kernel may write into its /tmp.")
+    memory_limit = Integer(None, allow_none=True, config=True,
+                           help="Bytes of memory for all the kernel's processes together; 0: no bound." + NOT_CONFIGURED)
+    process_limit = Integer(None, allow_none=True, config=True,
+                            help="Processes the kernel may run at once; 0: no bound." + NOT_CONFIGURED)
+    workdir_limit = Integer(None, allow_none=True, config=True,
+                            help="Bytes the kernel may write into its folder." + NOT_CONFIGURED)
+    tmp_limit = Integer(None, allow_none=True, config=True,
+                        help="Bytes the kernel may write into its /tmp." + NOT_CONFIGURED)
     threads = Integer(0, config=True, help="Threads for torch/BLAS in the kernel (0: the libraries' default).")
     bwrap_path = Unicode("bwrap", config=True, help="The bubblewrap executable.")
 
@@ -133,24 +147,79 @@ class SandboxedKernelManager(AsyncKernelManager):
     limit_hit = None
     #: Whether the first process of the kernel's tree counts towards its bounds.
     watch_root = True
-    _private_dir = None
     _watchdog = None
 
-
-    def _session_default(self):
+    @default("session")
+    def _bounded_session(self):
         # What the kernel sends is the student's: a message that cannot be read is dropped, never fatal.
         from .kernel_messages import BoundedSession
 
         return BoundedSession(parent=self)
+
+    def require_configured(self):
+        """GradingSetupError unless the course's configuration gave every bound."""
+        require(self, "sandbox", "handover_dir", "memory_limit", "process_limit", "workdir_limit", "tmp_limit")
+
     def format_kernel_cmd(self, extra_arguments=None):
         """Always the grading environment's own Python, whatever kernelspec the notebook names."""
         return [self.grading_python, "-m", "ipykernel_launcher", "-f", self.connection_file, LIBRARIES_FIRST,
                 *(extra_arguments or [])]
 
-    async def _async_pre_start_kernel(self, **kw):
+    # --- the steps of a kernel's life (KernelManagerOverrides) --------------------------------------------
+
+    def before_start(self, kw):
+        check_private_api()
+        self.require_configured()
         self.limit_hit = None
+        return kw
+
+    def command_for(self, kernel_cmd, kw):
+        return kernel_cmd, kw
+
+    def after_launch(self):
+        self._start_watchdog()
+
+    def before_cleanup(self):
+        self._stop_watchdog()
+
+    def after_cleanup(self, restart):
+        pass
+
+    # --- the watchdog of the bounds --------------------------------------------------------------------------
+
+    def _start_watchdog(self):
+        if (self.memory_limit or self.process_limit) and self.provisioner.pid:
+            self._watchdog = TreeWatchdog(self.provisioner.pid, self._stop_for_limit,
+                                          memory_limit=self.memory_limit, process_limit=self.process_limit,
+                                          include_root=self.watch_root)
+            self._watchdog.start()
+
+    def _stop_watchdog(self):
+        if self._watchdog is not None:
+            self._watchdog.stop()
+            self._watchdog = None
+
+    def _stop_for_limit(self, hit):
+        """Called from the watchdog's thread: record the bound, then end every process of the kernel."""
+        self.limit_hit = hit
+        self.log.warning("Kernel stopped: %s", hit.detail)
+        self.kill_tree()
+
+    def kill_tree(self):
+        """End every process of the kernel (each way of starting it knows how)."""
+        raise NotImplementedError
+
+
+class SandboxedKernelManager(GradingKernelManager):
+    """Start each kernel inside ``bwrap``, with the course's bounds."""
+
+    _private_dir = None
+    _bwrap = None
+
+    def before_start(self, kw):
+        kw = super().before_start(kw)
         if self.sandbox == "none":
-            return await super()._async_pre_start_kernel(**kw)
+            return kw
         bwrap = shutil.which(self.bwrap_path)
         if bwrap is None:
             raise SandboxError(
@@ -158,6 +227,7 @@ class SandboxedKernelManager(AsyncKernelManager):
                 "Install it (apt-get install bubblewrap) or set SANDBOX = 'none' in course_config.py "
                 "if every notebook graded here is trusted."
             )
+        self._bwrap = bwrap
         # A private folder for the connection file and the Unix sockets, so the
         # kernel sees no other kernel's keys.
         if self._private_dir:  # a restart: the previous kernel's keys and sockets go
@@ -168,11 +238,16 @@ class SandboxedKernelManager(AsyncKernelManager):
         self.ip = os.path.join(self._private_dir, "ipc")
         # A signal cannot reach a kernel in its own session: ask it over the control channel.
         self.kernel_spec.interrupt_mode = "message"
-        kernel_cmd, kw = await super()._async_pre_start_kernel(**kw)
+        return kw
+
+    def command_for(self, kernel_cmd, kw):
+        """The kernel's command inside bwrap, in its own folder, under its per-process limits."""
+        if self.sandbox == "none":
+            return kernel_cmd, kw
         workdir = os.path.realpath(kw.get("cwd") or os.getcwd())
         kw["env"] = kernel_environment(kw.get("env") or os.environ, self.threads)
         kw["cwd"] = self._private_dir  # bwrap's own cwd; the kernel's is set by --chdir
-        command = bwrap_command(bwrap, self.grading_python, self.handover_dir, self.data_dir, self.tmp_limit,
+        command = bwrap_command(self._bwrap, self.grading_python, self.handover_dir, self.data_dir, self.tmp_limit,
                                 self.readable_paths)
         command += self._workdir_arguments(workdir)
         command += ["--bind", self._private_dir, self._private_dir, "--chdir", WORK_DIR, "--"]
@@ -192,39 +267,13 @@ class SandboxedKernelManager(AsyncKernelManager):
             limits.append(f"--as={2 * self.memory_limit}")
         return ["prlimit", *limits, "--"]
 
-    async def _async_launch_kernel(self, kernel_cmd, **kw):
-        await super()._async_launch_kernel(kernel_cmd, **kw)
-        self._start_watchdog()
-
-    def _start_watchdog(self):
-        if (self.memory_limit or self.process_limit) and self.provisioner.pid:
-            self._watchdog = TreeWatchdog(self.provisioner.pid, self._stop_for_limit,
-                                          memory_limit=self.memory_limit, process_limit=self.process_limit,
-                                          include_root=self.watch_root)
-            self._watchdog.start()
-
-    def _stop_watchdog(self):
-        if self._watchdog is not None:
-            self._watchdog.stop()
-            self._watchdog = None
-
-    def _stop_for_limit(self, hit):
-        """Called from the watchdog's thread: record the bound, then end every process of the kernel."""
-        self.limit_hit = hit
-        self.log.warning("Kernel stopped: %s", hit.detail)
-        self._kill_sandbox()
-
-    def _kill_sandbox(self):
+    def kill_tree(self):
         try:
             os.killpg(self.provisioner.pid, signal.SIGKILL)
         except (OSError, AttributeError, TypeError):
             pass
 
-    async def _async_cleanup_resources(self, restart=False):
-        self._stop_watchdog()
-        await super()._async_cleanup_resources(restart=restart)
+    def after_cleanup(self, restart):
         if self._private_dir and not restart:
             shutil.rmtree(self._private_dir, ignore_errors=True)
             self._private_dir = None
-
-    cleanup_resources = _async_cleanup_resources

@@ -16,14 +16,18 @@ from traitlets.config import Config
 import course_config
 from course.grading import incidents
 from course.grading.preprocessors import ContainedExecute
-from course.grading.preprocessors.contained_execute import (KILLED_HERE, NOT_RUN, NOTEBOOK_TIMEOUT_ENAME,
-                                                            TIMEOUT_ENAME)
+from course.grading.execution.cells import NOTEBOOK_TIMEOUT_ENAME, TIMEOUT_ENAME
+from course.grading.execution.kernel_death import KernelDeath
+
 pytestmark = pytest.mark.slow
 
 KERNELSPEC = {"name": "python3", "display_name": "Python 3", "language": "python"}
 #: A loop the interrupt cannot stop: SIGINT (what ipykernel raises on an interrupt request) is ignored.
 STUBBORN = "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    time.sleep(0.05)"
 SANDBOXED = "course.grading.sandbox.SandboxedKernelManager"
+KILLED_HERE, NOT_RUN = KernelDeath().killed_here_message, KernelDeath().not_run_message
+#: What these tests ran with before the course's limits became required (ContainedExecute's old defaults).
+LIMITS = dict(notebook_timeout=0, interrupt_grace=10.0, output_limit=2**20)
 
 
 def notebook_of(*sources):
@@ -39,7 +43,7 @@ def notebook_of(*sources):
 
 def run(*sources, folder=".", config=None, **options):
     notebook = notebook_of(*sources)
-    options.setdefault("timeout", 60)
+    options = {"timeout": 60, **LIMITS, **options}
     ContainedExecute(config=config or Config(), **options).preprocess(notebook, {"metadata": {"path": str(folder)}})
     nbformat.validate(notebook)
     return notebook
@@ -53,9 +57,14 @@ def errors(cell):
     return [o for o in cell.outputs if o.output_type == "error"]
 
 
+#: The sandbox's old defaults: no memory or process bound, 512 MiB for the folder and /tmp.
+SANDBOX_LIMITS = dict(sandbox="bwrap", memory_limit=0, process_limit=0, workdir_limit=512 * 2**20,
+                      tmp_limit=512 * 2**20)
+
+
 def sandbox_config():
     config = Config()
-    config.SandboxedKernelManager.handover_dir = str(course_config.ROOT / "handover")
+    config.GradingKernelManager.update(SANDBOX_LIMITS, handover_dir=str(course_config.ROOT / "handover"))
     return config
 
 
@@ -253,3 +262,33 @@ def test_is_an_uninterruptible_cell_inside_the_sandbox_stopped_by_a_restart():
                    timeout=3, interrupt_grace=1, kernel_manager_class=SANDBOXED, config=sandbox_config())
     assert "redémarré" in errors(notebook.cells[1])[0].evalue
     assert text(notebook.cells[2]) == "42 False\n"
+
+
+# --- the course's values, and the messages, come from the configuration ----------------------------------------
+
+
+def test_does_execution_refuse_to_start_without_the_courses_limits():
+    from course.grading.setup_check import GradingSetupError
+
+    with pytest.raises(GradingSetupError, match="ContainedExecute.notebook_timeout.*configure_nbgrader"):
+        ContainedExecute(config=Config(), timeout=60).preprocess(notebook_of("x = 1"), {"metadata": {"path": "."}})
+
+
+def test_can_a_french_message_be_configured_like_the_feedbacks():
+    config = Config()
+    config.KernelDeath.not_run_message = "Pas exécutée."
+    notebook = run("import os; os._exit(3)", "a = 1", config=config)
+    assert notebook.cells[1].outputs[0].evalue == "Pas exécutée."
+
+
+def test_do_the_messages_follow_french_typography():
+    from traitlets import Unicode
+
+    from course.grading.execution import budget, kernel_death, outputs, timeouts
+
+    classes = (budget.NotebookBudget, kernel_death.KernelDeath, outputs.OutputCap, timeouts.CellTimeout)
+    messages = [trait.default_value for cls in classes for trait in cls.class_traits(config=True).values()
+                if isinstance(trait, Unicode)]
+    assert len(messages) == 13
+    for message in messages:
+        assert not re.search(r" [:;?!]", message), message

@@ -84,7 +84,7 @@ def test_does_a_judge_that_passes_an_empty_hand_over_stop_grading(tmp_path):
 
 
 def test_does_a_test_cell_without_a_check_stop_grading(tmp_path):
-    judge = Judge(PYTHON, course_config.ROOT, "cnn_bases").launch()
+    judge = Judge(PYTHON, course_config.ROOT, "cnn_bases", course_config.JUDGE_TIMEOUT_SECONDS).launch()
     with pytest.raises(GradingSetupError, match="add a check for 'test_nobody_wrote'"):
         judge.require_live(["test_conv1d", "test_nobody_wrote"])
     judge.close()
@@ -94,7 +94,7 @@ def test_does_a_judge_that_cannot_start_name_the_fix(tmp_path):
     (tmp_path / "graders").mkdir()
     (tmp_path / "graders" / "__init__.py").write_text("raise ImportError('no torch here')\n")
     with pytest.raises(GradingSetupError, match="(?s)no torch here.*To fix"):
-        Judge(PYTHON, tmp_path, "lab").launch().ready()
+        Judge(PYTHON, tmp_path, "lab", course_config.JUDGE_TIMEOUT_SECONDS).launch().ready()
 
 
 # --- forged hand-overs cost their own cell, nothing else ----------------------------------------
@@ -230,6 +230,26 @@ def test_are_the_hand_over_bounds_options():
     assert JudgeHandovers()._readable(payload)
     assert not JudgeHandovers(max_handover_depth=3)._readable(payload)
     assert not JudgeHandovers(max_handover_bytes=20)._readable(payload)
+
+
+def test_does_an_unconfigured_judging_refuse_to_judge_and_name_the_fix():
+    """The course's values (the grading Python, the course, the judge's time bound) have no default in the engine."""
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    cell = new_code_cell("pass")
+    cell.metadata["nbgrader"] = {"grade": True, "solution": False, "grade_id": "test_a", "points": 1}
+    partly = JudgeHandovers(grading_python=PYTHON, course_root=str(course_config.ROOT))
+    with pytest.raises(GradingSetupError, match=r"no JudgeHandovers\.verdict_timeout.*configure_nbgrader"):
+        partly.preprocess(new_notebook(cells=[cell]), {"nbgrader": {"assignment": "cnn_bases"}})
+
+
+def test_does_an_unconfigured_feedback_refuse_to_say_what_is_not_secret():
+    from nbformat.v4 import new_notebook
+
+    from course.grading.feedback import RemoveLeakedText
+
+    with pytest.raises(RuntimeError, match="course_config.configure_nbgrader"):
+        RemoveLeakedText(course_root=str(course_config.ROOT)).preprocess(new_notebook(), {})
 
 
 # --- forged messages on the kernel's channels --------------------------------------------------------

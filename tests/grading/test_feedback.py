@@ -25,8 +25,9 @@ from traitlets.config import Config
 import course_config
 from course import pipeline
 from course.grading import incidents
+from course.grading.configuration import configure_feedback
 from course.grading.feedback import (CapOutputs, FeedbackExporter, HideTestSource, RemoveLeakedText,
-                                     SanitizeStudentHTML, ShortenErrors, configure_feedback, preprocessors)
+                                     SanitizeStudentHTML, ShortenErrors, preprocessors)
 from course.grading.feedback.secret_text import significant
 from course.grading.preprocessors import AnnounceIncidents
 
@@ -115,6 +116,10 @@ def save_grades(notebook, db_url, assignment=ASSIGNMENT):
         SaveAutoGrades()(copy.deepcopy(notebook), resources)
 
 
+#: graders' and the handover's code, as the course's configuration names it (here: under the course folder).
+SECRET_FILES = ["graders/**/*.py", "handover/**/*.py"]
+
+
 @pytest.fixture
 def secret_root(tmp_path):
     """A course folder with the real graders and the small assignment's source (its hidden tests)."""
@@ -132,7 +137,7 @@ def graded(course, secret_root, monkeypatch):
     notebook = autograded_notebook(course.sanitize(course.submission()))
     save_grades(notebook, course.db_url)
     config = Config()
-    configure_feedback(config, secret_root)
+    configure_feedback(config, secret_root, course_config.grading_python())
     return notebook, course.resources(), config
 
 
@@ -256,7 +261,7 @@ def test_are_graders_lines_host_paths_and_environment_values_removed_from_output
 def test_does_a_verdict_quoting_a_graders_message_survive_the_leak_filter(secret_root):
     message = "`kernel2` doit être un nombre fini."  # the text of a fail(...) in graders/checks.py
     assert "doit être un nombre fini." in (secret_root / "graders" / "checks.py").read_text()
-    remover = RemoveLeakedText(course_root=str(secret_root))
+    remover = RemoveLeakedText(course_root=str(secret_root), secret_files=SECRET_FILES)
     cell = new_code_cell("", outputs=[new_output("error", ename="", evalue=message, traceback=[message])])
     nb = nbformat.v4.new_notebook(cells=[cell])
     cleaned, _ = remover(nb, {})
@@ -264,7 +269,7 @@ def test_does_a_verdict_quoting_a_graders_message_survive_the_leak_filter(secret
 
 
 def test_is_a_students_own_result_made_of_numbers_left_alone(secret_root):
-    remover = RemoveLeakedText(course_root=str(secret_root))
+    remover = RemoveLeakedText(course_root=str(secret_root), secret_files=SECRET_FILES)
     text = "forme : (1, 512, 16, 16) ; rapport : 48.0\nimg : (1, 3, 256, 256)\n"
     nb = nbformat.v4.new_notebook(cells=[new_code_cell("", outputs=[new_output("stream", name="stdout", text=text)])])
     cleaned, _ = remover(nb, {})
@@ -272,7 +277,7 @@ def test_is_a_students_own_result_made_of_numbers_left_alone(secret_root):
 
 
 def test_is_html_reproducing_a_hidden_test_replaced_whole(secret_root):
-    remover = RemoveLeakedText(course_root=str(secret_root))
+    remover = RemoveLeakedText(course_root=str(secret_root), secret_files=SECRET_FILES)
     html = f"<table><tr><td>{HIDDEN_LINE.replace('==', '&#61;&#61;')}</td></tr></table>"
     nb = nbformat.v4.new_notebook(cells=[new_code_cell("", outputs=[
         new_output("display_data", data={"text/html": html, "text/plain": f"<{HIDDEN_LINE}>"})])])
@@ -287,11 +292,11 @@ def test_does_each_graded_cell_get_a_french_label_status_and_score(graded):
     notes = {cell.metadata["nbgrader"]["grade_id"]: cell.metadata["course_feedback"]
              for cell in shown.cells if "kind" in cell.metadata.get("course_feedback", {})}
     assert notes["test_double"]["label"] == "Un petit TP (test 2 sur 4)"
-    assert notes["test_double"]["status_text"] == "Échoué" and notes["test_double"]["score_text"] == "Note : 0 / 2"
+    assert notes["test_double"]["status_text"] == "Échoué" and notes["test_double"]["score_text"] == "Note\u00a0: 0 / 2"
     assert notes["test_setup"]["status_text"] == "Réussi"
     assert notes["test_math"]["status"] == "not_graded"
     assert notes["explain"]["status_text"] == "À corriger à la main"
-    assert notes["explain"]["score_text"] == "Note : – / 1"
+    assert notes["explain"]["score_text"] == "Note\u00a0: – / 1"
 
 
 def test_does_the_feedback_open_with_a_french_summary_of_the_points(graded):
@@ -300,7 +305,7 @@ def test_does_the_feedback_open_with_a_french_summary_of_the_points(graded):
     summary = shown.cells[0].source
     assert summary.startswith("## Résumé de votre note")
     assert "| [Un petit TP (test 2 sur 4)](#test_double) | Automatique | Échoué | 0 / 2 |" in summary
-    assert "Points corrigés automatiquement : **3 / 5**" in summary
+    assert "Points corrigés automatiquement\u00a0: **3 / 5**" in summary
     assert "corrigées à la main" in summary and "2 point(s) restent à corriger" in summary
     assert shown.cells[1].source.startswith("## Remarques de la correction automatique")
 
@@ -352,7 +357,7 @@ def test_is_the_real_feedback_french_summarised_and_free_of_the_gradings_secrets
     html = re.sub(r"<style[^>]*>.*?</style>", "", page, flags=re.S)
     # French, summarised
     assert '<html lang="fr">' in page
-    for label in ("Cellule de test", "Votre réponse", "Note : 0 / 2", "Corrigé automatiquement", "À corriger à la main",
+    for label in ("Cellule de test", "Votre réponse", "Note\u00a0: 0 / 2", "Corrigé automatiquement", "À corriger à la main",
                   "Résumé de votre note", "Remarques de la correction automatique"):
         assert label in html, label
     for english in ("Test cell", "Student's answer", "Score:", "Comments:"):

@@ -9,23 +9,33 @@ from course.grading.forkserver import ForkedKernelManager, ForkServer, ForkServe
 
 pytestmark = pytest.mark.slow
 SETTINGS = dict(handover_dir=str(course_config.ROOT / "handover"), data_dir=str(course_config.DATA_DIR), threads=1,
-                workdir_limit=2**20, tmp_limit=2**20, memory_limit=2**30)
+                workdir_limit=2**20, tmp_limit=2**20, memory_limit=2**30, sandbox="bwrap", process_limit=0)
+
+
+#: The server the running test's kernels come from (set by the fixtures below), as a worker hands it over.
+serving = None
+
+
+def served_by(server):
+    global serving
+    serving = server
+    return server
 
 
 @pytest.fixture(scope="module")
 def server():
     server = ForkServer(ForkedKernelManager(**SETTINGS), preload=["numpy", "matplotlib.pyplot", "ipykernel.kernelapp"])
-    ForkServer.current = server.start()
+    served_by(server.start())
     yield server
-    ForkServer.current = None
+    served_by(None)
     server.stop()
 
 
 def run(folder, *sources, timeout=60):
     notebook = new_notebook(cells=[new_code_cell(s) for s in sources],
                             metadata={"kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
-    settings = TORCH_SETTINGS if "torch" in ForkServer.current.preload else SETTINGS
-    manager = ForkedKernelManager(kernel_name="python3", **settings)
+    settings = TORCH_SETTINGS if "torch" in serving.preload else SETTINGS
+    manager = ForkedKernelManager(kernel_name="python3", fork_server=serving, **settings)
     try:
         NotebookClient(notebook, km=manager, timeout=timeout, allow_errors=True, interrupt_on_timeout=True,
                        resources={"metadata": {"path": str(folder)}}).execute()
@@ -125,9 +135,9 @@ TORCH_SETTINGS = dict(SETTINGS, memory_limit=4 * 2**30)  # torch's address space
 def prebuilding_server():
     server = ForkServer(ForkedKernelManager(**TORCH_SETTINGS), preload=["torch", "torchvision", "ipykernel.kernelapp"],
                         prebuilt=[("torchvision.models:resnet18", 0, 2)])
-    ForkServer.current = server.start()
+    served_by(server.start())
     yield server
-    ForkServer.current = None
+    served_by(None)
     server.stop()
 
 
@@ -202,13 +212,12 @@ def test_do_the_labs_given_cells_get_the_prebuilt_models(tmp_path):
         f"print([not_handed_over(getattr(models, name)) for name in {builders!r}])"))
     server = ForkServer(ForkedKernelManager(**TORCH_SETTINGS), preload=course_config.PRELOAD_MODULES,
                         prebuilt=prebuilt)
-    ForkServer.current = server.start()
+    server.start()
     try:
-        manager = ForkedKernelManager(kernel_name="python3", **TORCH_SETTINGS)
+        manager = ForkedKernelManager(kernel_name="python3", fork_server=server, **TORCH_SETTINGS)
         NotebookClient(notebook, km=manager, timeout=120, allow_errors=True,
                        resources={"metadata": {"path": str(folder)}}).execute()
     finally:
-        ForkServer.current = None
         server.stop()
     assert text(notebook.cells[-1].outputs) == f"{[0] * len(builders)}\n"
 

@@ -6,7 +6,7 @@ from nbformat.v4 import new_code_cell, new_notebook, new_output
 import course_config
 import handover
 from course.grading import incidents
-from course.grading.judge import judge_for
+from course.grading.judge import JudgePool
 from course.grading.preprocessors.judge_handovers import JudgeHandovers
 from graders.judge import MALFORMED, NOT_HANDED_OVER
 from handover import cnn_bases as collect
@@ -38,15 +38,22 @@ def graded_cell(*outputs, grade_id="test_conv1d"):
     return cell
 
 
+#: The judges of this module's tests (one judge: graders' references computed once).
+JUDGES = JudgePool()
+
+
 def judged(*cells):
     notebook = new_notebook(cells=list(cells))
-    preprocessor = JudgeHandovers(grading_python=course_config.grading_python(), course_root=str(course_config.ROOT))
+    preprocessor = JudgeHandovers(grading_python=course_config.grading_python(), course_root=str(course_config.ROOT),
+                                  verdict_timeout=course_config.JUDGE_TIMEOUT_SECONDS, judges=JUDGES)
     notebook, _ = preprocessor.preprocess(notebook, {"nbgrader": {"assignment": "cnn_bases"}})
     return notebook
 
 
 def verdict(cell):
-    return cell.metadata[incidents.METADATA_KEY]["verdict"]
+    """The verdict stored in the cell (passed, message), without the hand-overs stored for `course rejudge`."""
+    stored = cell.metadata[incidents.METADATA_KEY]["verdict"]
+    return {key: stored[key] for key in ("passed", "message")}
 
 
 def errors(cell):
@@ -55,12 +62,17 @@ def errors(cell):
 
 @pytest.fixture(scope="module", autouse=True)
 def judge_started():
-    judge_for(course_config.grading_python(), course_config.ROOT, "cnn_bases")
+    with JUDGES:
+        JUDGES.judge(course_config.grading_python(), course_config.ROOT, "cnn_bases",
+                     course_config.JUDGE_TIMEOUT_SECONDS)
+        yield
 
 
 def test_does_a_right_answer_pass_with_no_error_and_no_hand_over_left():
     cell = judged(graded_cell(handed_over(collect.conv1d, right_conv1d))).cells[0]
     assert verdict(cell) == {"passed": True, "message": ""}
+    stored = cell.metadata[incidents.METADATA_KEY]["verdict"]  # what `course rejudge` reads again
+    assert stored["judged"] and [h["check"] for h in stored["handovers"]] == ["conv1d"]
     assert cell.outputs == []
 
 

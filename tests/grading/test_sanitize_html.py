@@ -18,7 +18,8 @@ from traitlets.config import Config
 
 import course_config
 from course import pipeline
-from course.grading.feedback import FeedbackExporter, SanitizeStudentHTML, configure_feedback, preprocessors
+from course.grading.configuration import configure_feedback
+from course.grading.feedback import FeedbackExporter, SanitizeStudentHTML, preprocessors
 from course.grading.feedback.exporter import csp_sha256
 from hostile_pages import (ANSWER, ASSIGNMENT, LATEX, MARK, NOTEBOOK, TABLE, active_content, feedback_path, figure_png,
                            hostile_course, hostile_notebook)
@@ -198,7 +199,7 @@ def test_does_the_feedback_template_allow_only_the_courses_own_scripts():
     from nbgrader.converters import generate_feedback
 
     config = Config()
-    configure_feedback(config, course_config.ROOT)
+    configure_feedback(config, course_config.ROOT, course_config.grading_python())
     # bootstrap's CSS, as GenerateFeedback finds it
     config.HTMLExporter.extra_template_paths = [str(Path(generate_feedback.__file__).parents[1] / "server_extensions"
                                                     / "formgrader" / "static" / "node_modules" / "bootstrap" / "dist"

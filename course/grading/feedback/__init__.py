@@ -25,13 +25,11 @@ here run on the autograded notebook before its HTML export, in this order:
 The page itself comes from the French template ``templates/feedback_fr``
 (nbgrader's feedback template, translated, with a Content-Security-Policy that
 lets only the course's own script run), through ``FeedbackExporter``.
-:func:`configure_feedback` sets all this in the nbgrader config
-(``course_config.configure_nbgrader`` calls it), and ``SanitizeStudentHTML``
-on the formgrader's submission pages too.
+``course.grading.configuration.configure_feedback`` sets all this in the
+nbgrader config, with the rest of the course's configuration, and
+``configure_formgrader`` runs ``SanitizeStudentHTML`` on the formgrader's
+submission pages too.
 """
-import sys
-from pathlib import Path
-
 from .cap_outputs import CapOutputs
 from .exporter import TEMPLATE_NAME, TEMPLATES, FeedbackExporter, nbgrader_templates
 from .hide_test_source import HideTestSource
@@ -51,44 +49,6 @@ def preprocessors():
             SummarizePoints, SanitizeStudentHTML, CSSHTMLHeaderPreprocessor]
 
 
-def configure_feedback(c, root):
-    """Set the feedback's preprocessors, French template and secret sources in the nbgrader config ``c``.
-
-    The template goes to ``FeedbackExporter``, not to ``HTMLExporter`` (see ``exporter``): the
-    formgrader keeps its own pages, and its feedback button gives the French page too.
-    """
-    c.GenerateFeedback.preprocessors = preprocessors()
-    c.GenerateFeedback.exporter_class = FeedbackExporter
-    c.FeedbackExporter.template_name = TEMPLATE_NAME
-    # Ours first, then nbgrader's; bootstrap.min.css comes from extra_template_paths, which
-    # GenerateFeedback always sets (on HTMLExporter: inherited here).
-    c.FeedbackExporter.extra_template_basedirs = [str(TEMPLATES), str(nbgrader_templates())]
-    c.FeedbackExporter.language_code = "fr"
-    c.RemoveLeakedText.course_root = str(root)
-    # graders and handover as the grading Python imports them (the course folder need not hold them).
-    from ..locate import package_dir
-
-    python = c.JudgeHandovers.get("grading_python") or sys.executable
-    c.RemoveLeakedText.secret_files = [str(Path(package_dir(name, python, str(root))) / "**" / "*.py")
-                                       for name in ("graders", "handover")]
-    c.RemoveLeakedText.source_notebooks = ["source/*/*.ipynb"]
-    configure_formgrader(c)
-
-
-def configure_formgrader(c):
-    """Sanitize the formgrader's submission pages (``SanitizeStudentHTML``), through the config ``c``.
-
-    nbgrader's formgrader (``FormgradeExtension.init_tornado_settings``) renders every submission with
-    ``HTMLExporter(config=self.config)``, ``self.config`` being its own settings (the ``formgrade``
-    template) and then this course's ``nbgrader_config.py``; it has no preprocessor list of its own, so
-    the supported hook is nbconvert's ``Exporter.preprocessors``, read from that config. The feedback
-    exporter, a subclass, would inherit it: it runs the sanitizer at its own place instead (last of
-    ``GenerateFeedback.preprocessors``, after the steps that read the markdown).
-    """
-    c.HTMLExporter.preprocessors = [SanitizeStudentHTML]
-    c.FeedbackExporter.preprocessors = []
-
-
 __all__ = ["CapOutputs", "FeedbackExporter", "HideTestSource", "LabelGradedCells", "RemoveLeakedText",
-           "SanitizeStudentHTML", "ShortenErrors", "SummarizePoints", "configure_feedback", "configure_formgrader",
+           "SanitizeStudentHTML", "ShortenErrors", "SummarizePoints", "TEMPLATE_NAME", "TEMPLATES", "nbgrader_templates",
            "preprocessors"]

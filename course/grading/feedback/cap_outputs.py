@@ -62,20 +62,20 @@ class CapOutputs(FeedbackPreprocessor):
         config=True)
 
     text_note = Unicode(
-        "[Affichage tronqué dans la correction : cette sortie dépassait {limit}, seul son début est montré.]",
+        "[Affichage tronqué dans la correction : cette sortie dépassait {limit}, seul son début est montré.]",
         help="Note after a text cut at max_text_bytes ({limit}).",
     ).tag(config=True)
     markup_note = Unicode(
-        "[Affichage retiré de la correction : cette sortie ({kind}) dépassait {limit}.]",
+        "[Affichage retiré de la correction : cette sortie ({kind}) dépassait {limit}.]",
         help="Note replacing HTML, SVG, JavaScript or JSON larger than max_text_bytes ({kind}, {limit}).",
     ).tag(config=True)
     cell_text_note = Unicode(
-        "[Affichage tronqué dans la correction : cette cellule a affiché plus de {limit} ; la suite n'est pas "
+        "[Affichage tronqué dans la correction : cette cellule a affiché plus de {limit} ; la suite n'est pas "
         "montrée.]",
         help="Note replacing the outputs of a cell past max_cell_text_bytes ({limit}).",
     ).tag(config=True)
     image_note = Unicode(
-        "[Image retirée de la correction : les images de cette cellule dépassaient {limit} au total.]",
+        "[Image retirée de la correction : les images de cette cellule dépassaient {limit} au total.]",
         help="Note replacing the images of a cell past max_cell_image_bytes ({limit}).",
     ).tag(config=True)
 

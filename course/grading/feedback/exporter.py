@@ -37,7 +37,8 @@ def csp_sha256(script):
 
 
 class FeedbackExporter(GuardsItsConverter, HTMLExporter):
-    """HTMLExporter for GenerateFeedback: configure it as ``c.FeedbackExporter`` (see configure_feedback)."""
+    """HTMLExporter for GenerateFeedback: configure it as ``c.FeedbackExporter`` (see
+    ``course.grading.configuration.configure_feedback``)."""
 
     def default_filters(self):
         yield from super().default_filters()

@@ -51,11 +51,11 @@ class HideTestSource(FeedbackPreprocessor):
         config=True)
 
     code_note = Unicode(
-        "# (Ici, des vérifications cachées : leur code n'est pas montré.)",
+        "# (Ici, des vérifications cachées : leur code n'est pas montré.)",
         help="Python comment put where hidden tests were cut out of a code cell.",
     ).tag(config=True)
     markdown_note = Unicode(
-        "*(Partie réservée à la correction : elle n'est pas montrée.)*",
+        "*(Partie réservée à la correction : elle n'est pas montrée.)*",
         help="Markdown put where hidden tests or a mark scheme were cut out of a markdown cell.",
     ).tag(config=True)
 

@@ -2,21 +2,21 @@
 
 A graded cell is named after the nearest heading above it (``### Exercice 1 —
 Les contours``, without a trailing ``(3 points)``); when several graded cells
-share a heading, each gets « test 1 sur 2 », « réponse rédigée »... Without
+share a heading, each gets « test 1 sur 2 », « réponse rédigée »... Without
 any heading above, its grade_id is used.
 
 Its status:
 
-- test cell: « Réussi » / « Échoué » from its verdict, « Non évalué » when it
+- test cell: « Réussi » / « Échoué » from its verdict, « Non évalué » when it
   has none (not graded or not run); in a notebook where no cell has a verdict
   at all (graded before verdicts existed), from its score;
-- answer graded by hand, or task: « À corriger à la main » until a grader
-  scored it, then « Corrigé à la main »; « Pas de réponse » for an answer left
+- answer graded by hand, or task: « À corriger à la main » until a grader
+  scored it, then « Corrigé à la main »; « Pas de réponse » for an answer left
   as the release gave it (nbgrader gives it 0 without a grader).
 
 Everything goes to ``cell.metadata["course_feedback"]``: ``label``, ``kind``
 (test, answer, task), ``status``, ``status_text``, ``score``, ``points``,
-``score_text`` (« Note : 1,5 / 2 »). Run after GetGrades (it reads the scores
+``score_text`` (« Note : 1,5 / 2 »). Run after GetGrades (it reads the scores
 GetGrades put in the nbgrader metadata).
 """
 import re
@@ -97,7 +97,7 @@ class LabelGradedCells(FeedbackPreprocessor):
             note["status_text"] = self.status_text.get(status, STATUS_TEXT[status])
             note["score"], note["points"] = score, max_points
             shown = None if status == "to_grade" else score
-            note["score_text"] = f"Note : {points(shown)} / {points(max_points)}"
+            note["score_text"] = f"Note : {points(shown)} / {points(max_points)}"
         return nb, resources
 
     def _label(self, cell, kind, heading, graded):

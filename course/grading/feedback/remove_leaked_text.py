@@ -40,17 +40,19 @@ ANNOUNCEMENT = "incidents_announcement"
 class RemoveLeakedText(FeedbackPreprocessor):
     """Replace secret lines, host paths and environment values in outputs by French notes."""
 
+    # Set by the course's configuration (course/grading/configuration.py): without them, no feedback is made.
     course_root = Unicode(
-        "", help="The course folder: secret files are found under it, and its path is hidden. "
-                 "Empty: the current folder.").tag(config=True)
+        None, allow_none=True, help="The course folder: relative patterns are found under it, and its path is "
+                                    "hidden.").tag(config=True)
     secret_files = List(
-        ["graders/**/*.py", "handover/**/*.py"],
-        help="Glob patterns (under course_root, ** allowed) of the code whose lines must never be shown.",
+        Unicode(), default_value=None, allow_none=True,
+        help="Glob patterns (absolute, or under course_root; ** allowed) of the code whose lines must never be "
+             "shown: graders' and the handover's, where the grading Python imports them from.",
     ).tag(config=True)
     source_notebooks = List(
         ["source/*/*.ipynb"],
-        help="Glob patterns of the instructor's notebooks: their hidden tests and mark schemes are secret, the "
-             "rest (what the release shows) is not.",
+        help="Glob patterns (under course_root: nbgrader's source folder) of the instructor's notebooks: their "
+             "hidden tests and mark schemes are secret, the rest (what the release shows) is not.",
     ).tag(config=True)
     min_line_length = Integer(
         12, help="Significant characters (whitespace aside) of the shortest secret line looked for.").tag(config=True)
@@ -88,16 +90,20 @@ class RemoveLeakedText(FeedbackPreprocessor):
         help="User or host names not hidden (generic words).",
     ).tag(config=True)
 
-    line_note = Unicode("« [texte retiré de la correction] »",
+    line_note = Unicode("« [texte retiré de la correction] »",
                         help="Replaces a line that reproduces a secret line.").tag(config=True)
-    markup_note = Unicode("« [affichage retiré de la correction : il reproduisait du code de la correction] »",
+    markup_note = Unicode("« [affichage retiré de la correction : il reproduisait du code de la correction] »",
                           help="Replaces a markup output that reproduces a secret line.").tag(config=True)
-    path_note = Unicode("« [chemin retiré] »", help="Replaces a path of the grading machine.").tag(config=True)
-    value_note = Unicode("« [valeur retirée] »",
+    path_note = Unicode("« [chemin retiré] »", help="Replaces a path of the grading machine.").tag(config=True)
+    value_note = Unicode("« [valeur retirée] »",
                          help="Replaces an environment value, the user or the host name.").tag(config=True)
 
     def preprocess(self, nb, resources):
-        root = self.course_root or os.getcwd()
+        if self.course_root is None or self.secret_files is None:
+            raise RuntimeError("The feedback's RemoveLeakedText is not configured (course_root, secret_files), so it "
+                               "cannot tell what is secret: no feedback is made. To fix: run nbgrader from the course "
+                               "root, where nbgrader_config.py applies course_config.configure_nbgrader.")
+        root = self.course_root
         self._index = build_index(root, self.secret_files, self.source_notebooks, self.min_line_length,
                                   self.min_substring_length, self.min_letters)
         env_paths, env_values = environment_values(os.environ, self.min_env_value_length, self.ignored_env_names)

@@ -10,7 +10,7 @@ formgrader's page would run it in the instructor's session, where it can
 drive the instructor's Jupyter server. This preprocessor runs on every page
 made from a submission (the feedback: ``configure_feedback``; the
 formgrader's submission view: ``HTMLExporter.preprocessors``, see
-``course.grading.feedback.configure_formgrader``) and leaves only inert
+``course.grading.configuration.configure_formgrader``) and leaves only inert
 content, sanitized by nh3 (the binding of the maintained Rust sanitizer
 ammonia):
 
@@ -45,7 +45,7 @@ Links keep ``http``, ``https`` and ``mailto`` targets and in-page anchors
 images (a remote image would tell a third party when the instructor reads
 the submission); ids are prefixed (``eleve-``) so a student's element can
 never take the name of one of the page's own elements or globals (the cost:
-the « ¶ » links of the student's headings point nowhere).
+the « ¶ » links of the student's headings point nowhere).
 """
 import base64
 import html

@@ -57,19 +57,19 @@ class ShortenErrors(FeedbackPreprocessor):
     ).tag(config=True)
 
     crashed_message = Unicode(
-        "Ce test n'est pas passé : une erreur ({ename}) s'est produite pendant la vérification. Vérifiez que "
+        "Ce test n'est pas passé : une erreur ({ename}) s'est produite pendant la vérification. Vérifiez que "
         "votre code s'exécute sans erreur et que vos variables ont le type et la forme demandés.",
         help="Message of a test cell stopped by any other error ({ename}).",
     ).tag(config=True)
 
     undefined_message = Unicode(
-        "Ce test n'est pas passé : « {name} » n'est pas défini. Avez-vous exécuté toutes les cellules "
-        "au-dessus, sans erreur, et gardé le nom demandé ?",
+        "Ce test n'est pas passé : « {name} » n'est pas défini. Avez-vous exécuté toutes les cellules "
+        "au-dessus, sans erreur, et gardé le nom demandé ?",
         help="Message of a test cell stopped by a NameError on a name its visible source uses ({name}).",
     ).tag(config=True)
 
     max_message_length = Integer(
-        2000, help="Characters kept of an error message (the rest becomes « … »).").tag(config=True)
+        2000, help="Characters kept of an error message (the rest becomes « … »).").tag(config=True)
 
     def preprocess_cell(self, cell, resources, index):
         if cell.cell_type != "code":

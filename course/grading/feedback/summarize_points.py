@@ -27,12 +27,12 @@ class SummarizePoints(FeedbackPreprocessor):
 
     title = Unicode("Résumé de votre note", help="Heading of the summary cell.").tag(config=True)
     manual_pending = Unicode(
-        "Les questions ouvertes (réponses rédigées, tâches) sont corrigées à la main par l'enseignant : "
+        "Les questions ouvertes (réponses rédigées, tâches) sont corrigées à la main par l'enseignant : "
         "{pending} point(s) restent à corriger et s'ajouteront à votre note.",
         help="Sentence when some manually graded cells are not graded yet ({pending}: their points).",
     ).tag(config=True)
     manual_done = Unicode(
-        "Les questions ouvertes (réponses rédigées, tâches) ont été corrigées à la main par l'enseignant : "
+        "Les questions ouvertes (réponses rédigées, tâches) ont été corrigées à la main par l'enseignant : "
         "**{score} / {points}**.",
         help="Sentence when every manually graded cell is graded ({score}, {points}).",
     ).tag(config=True)
@@ -64,16 +64,16 @@ class SummarizePoints(FeedbackPreprocessor):
         info = resources.get("nbgrader", {})
         lines = [f"## {self.title}", ""]
         if "score" in info and "max_score" in info:
-            lines += [f"**Note actuelle : {points(info['score'])} / {points(info['max_score'])}**", ""]
+            lines += [f"**Note actuelle : {points(info['score'])} / {points(info['max_score'])}**", ""]
         lines += ["| Question | Correction | Résultat | Points |", "|:--|:--|:--|--:|", *rows, ""]
         if auto_max:
-            lines.append(f"- Points corrigés automatiquement : **{points(auto)} / {points(auto_max)}**.")
+            lines.append(f"- Points corrigés automatiquement : **{points(auto)} / {points(auto_max)}**.")
         if manual_max:
             lines.append("- " + (self.manual_pending.format(pending=points(pending)) if pending
                                  else self.manual_done.format(score=points(manual), points=points(manual_max))))
         penalty = float(info.get("late_penalty") or 0)
         if penalty > 0:
-            lines.append(f"- Pénalité de retard : −{points(penalty)} point(s), déjà retirée de la note actuelle.")
+            lines.append(f"- Pénalité de retard : −{points(penalty)} point(s), déjà retirée de la note actuelle.")
         cell = new_markdown_cell("\n".join(lines))
         cell.metadata[FEEDBACK_KEY] = {"role": ROLE}
         nb.cells.insert(0, cell)

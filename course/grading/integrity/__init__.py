@@ -10,7 +10,9 @@ can look. One concern per module:
 - ``files``: ``scan_folder(folder, notebook_name)``, the files handed in beside the notebook;
 - ``evidence``: ``scan_notebook(nb, folder, assignment)``, ``record(nb, findings)``, ``findings_of(nb)``;
 - ``collect``: the ``CollectIntegrityEvidence`` preprocessor;
-- ``report``: the CSV and HTML report of an assignment.
+- ``fingerprints``: an answer's normalised tokens and winnowed fingerprints;
+- ``similarity``: ``SimilarSubmissions``, pairs of students whose answer cells are unusually similar;
+- ``report``: the CSV and HTML report of an assignment, with its class-level section of similar submissions.
 """
 from .finding import Finding
 from .flags import DESCRIPTIONS, FLAGS, describe

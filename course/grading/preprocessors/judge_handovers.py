@@ -20,12 +20,13 @@ import json
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor
 from nbgrader.utils import is_grade
-from traitlets import Integer, List, Unicode
+from traitlets import Instance, Integer, List, Unicode
 
 from handover import MIME_TYPE
 
 from .. import incidents
-from ..judge import JudgeError, judge_for
+from ..judge import JudgeError, JudgePool, judges_of_this_process
+from ..setup_check import GradingSetupError
 
 VERDICT_ERROR = "Réponse incorrecte"
 UNREADABLE = ("La correction n'a pas pu lire ce que la cellule de test lui a transmis (données invalides ou "
@@ -49,8 +50,18 @@ def _kept(output):
     return kind == "error"
 
 
-def record_verdict(cell, passed, message):
-    cell.metadata.setdefault(incidents.METADATA_KEY, {})["verdict"] = {"passed": passed, "message": message}
+def verdict_output(message):
+    """The error output that makes nbgrader score a failed test cell 0, with the judge's French message."""
+    return new_output("error", ename=VERDICT_ERROR, evalue=message, traceback=[message])
+
+
+def record_verdict(cell, passed, message, handovers=None):
+    """The verdict in the cell's metadata; with the hand-overs the judge read (None: the cell's own error was the
+    verdict, no judge), so that ``course rejudge`` can judge them again without running anything."""
+    verdict = {"passed": passed, "message": message, "judged": handovers is not None}
+    if handovers is not None:
+        verdict["handovers"] = handovers
+    cell.metadata.setdefault(incidents.METADATA_KEY, {})["verdict"] = verdict
 
 
 def record_evidence(nb, cell_id, evidence):
@@ -67,18 +78,37 @@ def record_evidence(nb, cell_id, evidence):
 class JudgeHandovers(NbGraderPreprocessor):
     """Turn each test cell's handed-over values into its verdict, judged outside the student's kernel."""
 
-    grading_python = Unicode(config=True, help="The Python that runs the judge (the grading environment's).")
-    course_root = Unicode(config=True, help="The course whose graders judge the submissions.")
+    grading_python = Unicode(None, allow_none=True, help="The Python that runs the judge (the grading "
+                                                         "environment's).").tag(config=True)
+    course_root = Unicode(None, allow_none=True, help="The course whose graders judge the submissions."
+                          ).tag(config=True)
     assert_graded = List(
         Unicode(), help="Assignments whose test cells keep nbgrader's own scoring (their asserts), with no judge: "
                         "only on purpose, a student's code can fool them. Every other assignment is judged, and "
                         "a test cell without a check stops grading.").tag(config=True)
     verdict_timeout = Integer(
-        60, help="Seconds the judge may take for one verdict before it counts as stuck.").tag(config=True)
+        None, allow_none=True, help="Seconds the judge may take for one verdict before it counts as stuck "
+                                    "(course_config.JUDGE_TIMEOUT_SECONDS).").tag(config=True)
+    judges = Instance(
+        JudgePool, allow_none=True, help="The run's judges, owned by whoever runs the judging (`course grade` "
+                                         "hands its own). None: this process's (plain nbgrader, the formgrader)."
+    ).tag(config=True)
     max_handover_bytes = Integer(
         8 * 2**20, help="A test cell's hand-over larger than this, as JSON, fails that cell unjudged.").tag(config=True)
     max_handover_depth = Integer(
         40, help="A hand-over nested deeper than this fails its cell unjudged.").tag(config=True)
+
+    def judge_of(self, assignment, wait=True):
+        """The judge of ``assignment`` in the run's pool (``wait``: until it has its references)."""
+        missing = [f"JudgeHandovers.{name}" for name in ("grading_python", "course_root", "verdict_timeout")
+                   if getattr(self, name) is None]
+        if missing:
+            raise GradingSetupError(
+                f"Grading stopped: the configuration sets no {', '.join(missing)}, so no test could be judged. To "
+                "fix: run nbgrader from the course root, where nbgrader_config.py applies "
+                "course_config.configure_nbgrader. Nothing was recorded.")
+        judges = self.judges if self.judges is not None else judges_of_this_process()
+        return judges.judge(self.grading_python, self.course_root, assignment, self.verdict_timeout, wait=wait)
 
     def preprocess(self, nb, resources):
         assignment = resources["nbgrader"]["assignment"]
@@ -109,14 +139,16 @@ class JudgeHandovers(NbGraderPreprocessor):
             self.log.warning("%s handed over data the judge is not given (not JSON, too large or too deep)", test)
             errors = [new_output("error", ename=VERDICT_ERROR, evalue=UNREADABLE, traceback=[UNREADABLE])]
             outputs.append(errors[0])
+        judged = None
         if errors:  # the visible part (or the kernel) stopped the cell: that error is the verdict's reason
             passed, message = False, str(errors[-1].get("evalue", "")) or str(errors[-1].get("ename", ""))
         else:
             passed, message = self._verdict(test, payloads, assignment)
+            judged = payloads
             if not passed:
-                outputs.append(new_output("error", ename=VERDICT_ERROR, evalue=message, traceback=[message]))
+                outputs.append(verdict_output(message))
         cell.outputs = outputs
-        record_verdict(cell, passed, message)
+        record_verdict(cell, passed, message, judged)
 
     def _readable(self, payload):
         """Whether a hand-over may be sent to the judge: JSON, within the size and depth bounds."""
@@ -128,7 +160,7 @@ class JudgeHandovers(NbGraderPreprocessor):
             return False
 
     def _verdict(self, test, payloads, assignment):
-        judge = judge_for(self.grading_python, self.course_root, assignment, verdict_timeout=self.verdict_timeout)
+        judge = self.judge_of(assignment)
         try:
             if len(payloads) > 1:  # more than one hand-over: each must pass (forgeries cannot help)
                 self.log.warning("%s handed over %d times", test, len(payloads))
