@@ -241,3 +241,17 @@ def test_is_the_declaration_never_released(course_copy):
     assert (course_copy / "source" / "cnn_bases" / "assignment.toml").is_file()
     assert not (release / "assignment.toml").exists()
     shutil.rmtree(release)
+
+
+def test_does_course_new_write_french_typography_where_students_read():
+    import jupytext
+
+    from course import typography
+
+    def rendered(template):
+        return scaffold.render(template, name="tp_x", title="TP — x", order=3)
+
+    assert typography.offending_lines(rendered("graders.py.j2"), typography.fix_python) == []
+    for cell in jupytext.reads(rendered("notebook.md.j2"), fmt="md:myst").cells:
+        fixer = typography.fix if cell.cell_type == "markdown" else typography.fix_python
+        assert typography.offending_lines(cell.source, fixer) == [], cell.source
