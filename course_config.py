@@ -1,10 +1,12 @@
 """The one configuration of the course.
 
-Everything an instructor may want to change lives here: the assignments, the
-data they carry, the pretrained weights they can use, the grading limits and
-the nbgrader settings (``nbgrader_config.py`` only forwards to
-:func:`configure_nbgrader`, so plain ``nbgrader`` commands typed in the
-repository root use this file).
+Everything about the course as a whole lives here: the pretrained weights the
+notebooks can use, the grading limits and the nbgrader settings
+(``nbgrader_config.py`` only forwards to :func:`configure_nbgrader`, so plain
+``nbgrader`` commands typed in the repository root use this file). Each
+assignment is declared in its own folder, ``source/<name>/assignment.toml``
+(its teaching order, data, models to pre-build, catalogues of answers: see
+``course/assignments.py``).
 """
 import sys
 from pathlib import Path
@@ -12,13 +14,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 COURSE_ID = "cnn-pytorch"
 
-#: Assignments in teaching order; each is ``source/<name>/<name>.ipynb``.
-ASSIGNMENTS = ("tp_convolution", "cnn_bases")
-
-#: Canonical data (see data/README.md) and the files each release carries.
+#: Canonical data (see data/README.md); each assignment's declaration names the files its release carries.
 DATA_DIR = ROOT / "data"
 CAT_IMAGE = DATA_DIR / "cat.jpg"
-ASSIGNMENT_DATA = {"tp_convolution": ("cat.jpg",), "cnn_bases": ("cat.jpg",)}
 
 #: Pretrained weights the notebooks use when they are in the torch cache
 #: (``python -m course weights`` places and verifies them).
@@ -72,13 +70,6 @@ PRELOAD_MODULES = ("numpy", "scipy.signal", "PIL.Image", "torch", "torch.nn.func
                    "matplotlib.pyplot", "handover.plain", "handover.evidence",
                    # what a kernel imports while it starts (pdb alone costs 0.3 s)
                    "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.debugger", "pdb", "sqlite3", "psutil")
-#: Models a notebook's given cells build with random weights, built by the warm kernels before any
-#: submission: (builder, the seed set right before, how many calls in a row with ``weights=None``). A
-#: kernel's call that would build exactly such a model (same arguments, random state, dtype, device) gets
-#: the pre-built one, bitwise the same; any other call builds as usual (see course/grading/zygote.py).
-PREBUILT_MODELS = {
-    "tp_convolution": (("torchvision.models:vgg16", 0, 1), ("torchvision.models:resnet50", 0, 2)),
-}
 
 
 def grading_python(root=ROOT):
@@ -98,6 +89,6 @@ def configure_nbgrader(c, root=ROOT):
     from course.grading.configuration import configure
 
     configure(c, sys.modules[__name__], Path(root))
-    # The jupytext twin (.md) of each source notebook holds the solutions:
-    # it must never be copied into a release.
-    c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.md"]
+    # The jupytext twin (.md) of each source notebook holds the solutions, and the assignment's declaration
+    # (assignment.toml) its catalogues of answers: neither is ever copied into a release.
+    c.CourseDirectory.ignore = [".ipynb_checkpoints", "*.pyc", "__pycache__", "feedback", "*.md", "assignment.toml"]

@@ -7,6 +7,8 @@ from pathlib import Path
 #: Each command is the ``main(argv)`` of a module, imported only when used
 #: (so that ``data`` does not pay for importing torch).
 COMMANDS = {
+    "new": ("course.scaffold", "scaffold a working assignment: notebook, declaration, hand-over, check and tests"),
+    "check": ("course.consistency", "check that each assignment is whole (test cells, checks, hand-overs, catalogues)"),
     "grade": ("course.grading.cli", "grade every submission of an assignment, in parallel (run in the course root)"),
     "rejudge": ("course.grading.rejudge", "judge the stored hand-overs again after a fix in graders (no execution; "
                                           "--dry-run lists the changes)"),
@@ -46,7 +48,13 @@ def main(argv=None):
     parser.add_argument("args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     module = importlib.import_module(COMMANDS[args.command][0])
-    return module.main(args.args)
+    from .assignments import AssignmentError
+
+    try:
+        return module.main(args.args)
+    except AssignmentError as error:  # a declaration (source/<a>/assignment.toml) that cannot be read
+        print(f"ERROR: {error}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

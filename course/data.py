@@ -2,7 +2,7 @@
 
 ``data/`` holds the one copy that is made and documented (see data/README.md).
 nbgrader releases only what is in ``source/<assignment>/``, so each assignment
-gets a copy of the files it needs (``course_config.ASSIGNMENT_DATA``); a test
+gets a copy of the files its declaration names (``data`` in ``source/<a>/assignment.toml``); a test
 checks that these copies never drift from ``data/``.
 """
 import argparse
@@ -10,6 +10,8 @@ import shutil
 from pathlib import Path
 
 import course_config
+
+from . import assignments
 
 
 def make_cat_image(path=course_config.CAT_IMAGE):
@@ -28,9 +30,9 @@ def _pairs(root):
     """(canonical file, copy in source/) for every file an assignment carries."""
     root = Path(root)
     data_dir = root / course_config.DATA_DIR.relative_to(course_config.ROOT)
-    for assignment, names in course_config.ASSIGNMENT_DATA.items():
-        for name in names:
-            yield data_dir / name, root / "source" / assignment / name
+    for assignment in assignments.discover(root):
+        for name in assignment.data:
+            yield data_dir / name, assignment.folder / name
 
 
 def _same(a, b):
@@ -42,7 +44,8 @@ def distribute(root=course_config.ROOT):
     written = []
     for canonical, copy in _pairs(root):
         if not canonical.exists():
-            raise FileNotFoundError(f"{canonical} is missing: run `python -m course data` to make it")
+            raise FileNotFoundError(f"{canonical} is missing ({copy.parent / 'assignment.toml'} names it in data): "
+                                    "run `python -m course data` to make it, or add it to data/ with its provenance")
         if not _same(canonical, copy):
             copy.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(canonical, copy)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import course_config
 
-from . import pipeline, samples
+from . import assignments as declared, pipeline, samples
 from .grading.runner import grade_class
 
 
@@ -42,8 +42,9 @@ def grade_table(results, max_points):
                      for row in rows)
 
 
-def run(workdir, assignments=course_config.ASSIGNMENTS, out=print):
+def run(workdir, assignments=None, out=print):
     workdir = pipeline.copy_course(workdir)
+    assignments = assignments or declared.names(workdir)
     log = workdir / "nbgrader.log"
     log.write_text("")
     problems = []
@@ -119,7 +120,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m course demo", description=__doc__.splitlines()[0])
     parser.add_argument("--workdir", type=Path, default=course_config.ROOT / "demo",
                         help="the demonstration course directory (default: ./demo)")
-    parser.add_argument("assignments", nargs="*", default=list(course_config.ASSIGNMENTS))
+    parser.add_argument("assignments", nargs="*", help="default: every assignment of source/, in teaching order")
     args = parser.parse_args(argv)
     problems = run(args.workdir, args.assignments)
     for problem in problems:

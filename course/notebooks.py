@@ -5,6 +5,8 @@ import nbformat
 
 import course_config
 
+from . import assignments
+
 
 def paths(assignment, root=course_config.ROOT):
     folder = root / "source" / assignment
@@ -48,11 +50,11 @@ def main(argv=None):
 
     parser = argparse.ArgumentParser(prog="python -m course sync",
                                      description="Regenerate source/<a>/<a>.ipynb from its MyST twin <a>.md.")
-    parser.add_argument("assignments", nargs="*", default=list(course_config.ASSIGNMENTS))
+    parser.add_argument("assignments", nargs="*", help="default: every assignment of source/, in teaching order")
     parser.add_argument("--check", action="store_true", help="only report drift; exit 1 if any")
     args = parser.parse_args(argv)
     status = 0
-    for assignment in args.assignments:
+    for assignment in args.assignments or assignments.names():
         if args.check:
             cells = drift(assignment)
             print(f"{assignment}: " + (f"cells {cells} differ between .md and .ipynb" if cells else "in sync"))

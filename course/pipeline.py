@@ -13,7 +13,7 @@ import nbformat
 
 import course_config
 
-from . import samples
+from . import assignments, samples
 
 #: What a course directory needs to generate and grade.
 COURSE_FILES = ("course_config.py", "nbgrader_config.py", "source", "data", "graders", "handover")
@@ -56,13 +56,14 @@ def generate_release(root, assignment, log=None):
 
 
 def write_submissions(root, assignment, chosen=None):
-    """Hand in the sample submissions of ``assignment``: the release folder with answers filled in."""
+    """Hand in the sample submissions of ``assignment`` (course/samples.py, from the assignment's declaration in
+    ``root``): the release folder with answers filled in."""
     root = Path(root)
     release = root / "release" / assignment
     release_nb = nbformat.read(release / f"{assignment}.ipynb", as_version=4)
     source_nb = nbformat.read(root / "source" / assignment / f"{assignment}.ipynb", as_version=4)
     written = []
-    for sample in samples.SAMPLES[assignment]:
+    for sample in samples.samples_of(assignments.load(assignment, root)):
         if chosen is not None and sample.student not in chosen:
             continue
         folder = root / "submitted" / sample.student / assignment

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import course_config
 
+from . import assignments
 from .pipeline import NbgraderError, nbgrader
 
 
@@ -32,9 +33,9 @@ def generate(assignment, root=course_config.ROOT):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="course release", description=__doc__.splitlines()[0])
-    parser.add_argument("assignments", nargs="*", default=list(course_config.ASSIGNMENTS))
+    parser.add_argument("assignments", nargs="*", help="default: every assignment of source/, in teaching order")
     args = parser.parse_args(argv)
-    for assignment in args.assignments:
+    for assignment in args.assignments or assignments.names():
         try:
             generate(assignment)
         except NbgraderError as error:

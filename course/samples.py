@@ -2,16 +2,24 @@
 
 Each sample is the student release with some solution cells filled in. A
 solution cell gets the instructor's solution (``REFERENCE``), the untouched
-stub (``BLANK``) or a piece of code written here, a known mistake. Each
-sample states the points it must lose per test cell, so the demonstration
-and the end-to-end tests both check that grading takes exactly those points.
+stub (``BLANK``) or a piece of code, a known mistake or a right alternative.
+Each sample states the points it must lose per test cell, so the
+demonstration and the end-to-end tests both check that grading takes exactly
+those points.
+
+Every assignment gets, from its declaration (``source/<a>/assignment.toml``,
+:mod:`course.assignments`): the instructor's solution (``reference``), the
+untouched release (``blank``), the catalogue's wrong answers (all at once, as
+the student the declaration names, or one student each, ``wrong_answer_N``),
+one student per right alternative (``right_answer_N``, full marks), then the
+declaration's extra samples (e.g. a hostile one).
 """
 import re
 from dataclasses import dataclass, field
 
 import nbformat
 
-from graders.wrong_answers import WRONG_ANSWERS
+from . import assignments as declared
 
 REFERENCE = "reference"
 BLANK = "blank"
@@ -33,44 +41,43 @@ class Sample:
     manual_share: float = 1.0
 
 
-def _all_of(wrong_answers):
-    """(answers, lost) of a sample that makes every mistake of the graders' catalogue at once."""
-    answers, lost = {}, {}
-    for wrong in wrong_answers:
-        answers.update(wrong.answers)
-        lost.update(wrong.loses)
-    return answers, REFERENCE, lost
+def _catalogue_samples(assignment):
+    """The samples made of the declaration's catalogues of wrong and right answers."""
+    if assignment.all_wrong_student:
+        answers, lost = {}, {}
+        for wrong in assignment.wrong:
+            answers.update(wrong.answers)
+            lost.update(wrong.loses)
+        yield Sample(assignment.all_wrong_student, answers, REFERENCE, lost,
+                     description="; ".join(w.what for w in assignment.wrong), manual_share=0.5)
+    else:
+        for number, wrong in enumerate(assignment.wrong, 1):
+            yield Sample(f"wrong_answer_{number}", dict(wrong.answers), REFERENCE, dict(wrong.loses),
+                         description=wrong.what, manual_share=0.5)
+    for number, right in enumerate(assignment.right, 1):
+        yield Sample(f"right_answer_{number}", dict(right.answers), description=f"right: {right.what}")
 
 
-SAMPLES = {
-    "tp_convolution": (
-        Sample("reference", {}, description="the instructor's solution"),
-        Sample("blank", {}, default=BLANK, description="the release, untouched", manual_share=0.0),
-        Sample("one_mistake_per_part", *_all_of(WRONG_ANSWERS["tp_convolution"]),
-               description="A: ratio of spatial sizes; B: counts a bias; C: hook without a copy", manual_share=0.5),
-        Sample(
-            "hostile",
-            {
-                # Reads the instructor's files and kills its own kernel halfway.
-                "prewitt": "import os\n"
-                           "print(sorted(os.listdir('../../..')), os.environ.get('HOME'))\n"
-                           "open('../../../gradebook.db', 'w').write('')\n",
-                "eval_mode": "import os\nos._exit(1)\n",
-            },
-            lost={"test_prewitt_kernel": 1, "test_prewitt_outputs": 2, "test_eval_mode": 2,
-                  "test_hooks_shapes": 2, "test_hooks_values": 1, "test_plot_feature_maps": 2},
-            description="tries to reach the gradebook, then kills its kernel in part C",
-            manual_share=0.0,
-        ),
-    ),
-    "cnn_bases": (
-        Sample("reference", {}, description="the instructor's solution"),
-        Sample("blank", {}, default=BLANK, description="the release, untouched", manual_share=0.0),
-        Sample("classic_mistakes", *_all_of(WRONG_ANSWERS["cnn_bases"]),
-               description="A: flipped filter; B: padding forgotten; C: no ReLU, overlapping max-pooling; "
-                           "E: untrained LeNet-5", manual_share=0.5),
-    ),
-}
+def samples_of(assignment):
+    """The sample students of an :class:`~course.assignments.Assignment`, in order."""
+    return (Sample("reference", {}, description="the instructor's solution"),
+            Sample("blank", {}, default=BLANK, description="the release, untouched", manual_share=0.0),
+            *_catalogue_samples(assignment),
+            *(Sample(extra.student, dict(extra.answers), extra.default, dict(extra.lost), extra.what,
+                     extra.manual_share) for extra in assignment.extra_samples))
+
+
+def all_samples(root=None):
+    """assignment name -> its samples, for every assignment of the course in ``root`` (default: this one)."""
+    return {assignment.name: samples_of(assignment) for assignment in declared.discover(root)}
+
+
+def __getattr__(name):
+    """``SAMPLES``: assignment name -> its samples, for this course, read from the declarations when asked (so that
+    importing this module never fails on a declaration being edited)."""
+    if name == "SAMPLES":
+        return all_samples()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 #: What a sample student writes in an open question when its answers are not the model ones.

@@ -19,7 +19,7 @@ from nbgrader.preprocessors import ClearHiddenTests, ClearMarkScheme, ClearSolut
 
 import course_config
 
-from . import notebooks
+from . import assignments, notebooks
 from .corrige import CORRIGE_TAG
 
 #: Tags of authoring and grading (corrigé-only content, cells autograding does not run): meaningless here.
@@ -108,7 +108,7 @@ def write(assignment, root=course_config.ROOT):
     folder = root / "solutions" / assignment
     folder.mkdir(parents=True, exist_ok=True)
     for data in (root / "source" / assignment).iterdir():
-        if data.is_file() and data.suffix not in (".ipynb", ".md"):
+        if data.is_file() and data.suffix not in (".ipynb", ".md") and data.name != assignments.DECLARATION:
             shutil.copy2(data, folder / data.name)
     nbformat.write(notebook, folder / f"{assignment}.ipynb")
     html, _ = HTMLExporter().from_notebook_node(notebook, resources={"metadata": {"name": f"Corrigé — {assignment}"}})
@@ -118,9 +118,9 @@ def write(assignment, root=course_config.ROOT):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="course solutions", description=__doc__.splitlines()[0])
-    parser.add_argument("assignments", nargs="*", default=list(course_config.ASSIGNMENTS))
+    parser.add_argument("assignments", nargs="*", help="default: every assignment of source/, in teaching order")
     args = parser.parse_args(argv)
-    for assignment in args.assignments:
+    for assignment in args.assignments or assignments.names():
         try:
             folder = write(assignment)
         except CorrigeError as error:

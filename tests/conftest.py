@@ -4,8 +4,7 @@ import shutil
 
 import pytest
 
-import course_config
-from course import pipeline
+from course import assignments, pipeline
 
 
 @pytest.fixture(autouse=True)
@@ -42,5 +41,5 @@ def course_copy(tmp_path):
 
 
 def pytest_report_header(config):
-    return f"course assignments: {', '.join(course_config.ASSIGNMENTS)}; bwrap: {shutil.which('bwrap')}"
+    return f"course assignments: {', '.join(assignments.names())}; bwrap: {shutil.which('bwrap')}"
 

@@ -4,12 +4,11 @@ import sqlite3
 import nbformat
 import pytest
 
-import course_config
-from course import pipeline, samples
+from course import assignments, pipeline, samples
 
 pytestmark = pytest.mark.slow
 
-CASES = [(assignment, sample) for assignment in course_config.ASSIGNMENTS
+CASES = [(assignment, sample) for assignment in assignments.names()
          for sample in samples.SAMPLES[assignment]]
 
 
@@ -20,7 +19,7 @@ def test_does_each_sample_get_exactly_its_expected_score(graded_course, assignme
     assert scores[sample.student] == samples.expected_scores(sample, points)
 
 
-@pytest.mark.parametrize("assignment", course_config.ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", assignments.names())
 def test_does_the_reference_get_full_marks_and_the_blank_release_zero(graded_course, assignment):
     root, scores = graded_course(assignment)
     total = sum(pipeline.max_scores(root, assignment).values())
@@ -47,7 +46,7 @@ def _outputs(root, student, assignment):
             for cell in notebook.cells if cell.cell_type == "code" for output in cell.outputs]
 
 
-@pytest.mark.parametrize("assignment", course_config.ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", assignments.names())
 def test_does_the_blank_release_run_every_cell_without_stopping(graded_course, assignment):
     root, _ = graded_course(assignment)
     notebook = nbformat.read(root / "autograded" / "blank" / assignment / f"{assignment}.ipynb", as_version=4)
@@ -56,7 +55,7 @@ def test_does_the_blank_release_run_every_cell_without_stopping(graded_course, a
     assert code_cells and all(c.execution_count is not None for c in code_cells)
 
 
-@pytest.mark.parametrize("assignment", course_config.ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", assignments.names())
 def test_does_the_reference_write_nothing_to_stderr(graded_course, assignment):
     root, _ = graded_course(assignment)
     assert [g for g, o in _outputs(root, "reference", assignment) if o.get("name") == "stderr"] == []

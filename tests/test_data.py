@@ -1,11 +1,13 @@
 """The canonical data (data/) and its copies in the assignments (source/)."""
+import shutil
+
 import numpy as np
 import pytest
 from PIL import Image
 from skimage.data import chelsea
 
 import course_config
-from course import data
+from course import assignments, data
 
 
 def psnr(a, b):
@@ -21,10 +23,22 @@ def assert_is_chelsea(path):
     assert psnr(pixels, chelsea()) > 35
 
 
+def declare_assignments(root):
+    """The course's assignment declarations (which name the data they carry), without their notebooks."""
+    for assignment in assignments.discover():
+        (root / "source" / assignment.name).mkdir(parents=True)
+        shutil.copy(assignment.declaration, root / "source" / assignment.name)
+
+
+def copies(root):
+    return [root / "source" / a.name / name for a in assignments.discover(root) for name in a.data]
+
+
 @pytest.fixture
 def repo(tmp_path):
-    """A repository with only the canonical data in it."""
+    """A repository with only the canonical data and the assignments' declarations in it."""
     data.make_cat_image(tmp_path / "data" / "cat.jpg")
+    declare_assignments(tmp_path)
     return tmp_path
 
 
@@ -48,9 +62,8 @@ def test_is_the_committed_cat_image_chelsea():
 
 def test_does_distribute_copy_the_data_into_each_assignment(repo):
     written = data.distribute(repo)
-    expected = [repo / "source" / a / name
-                for a, names in course_config.ASSIGNMENT_DATA.items() for name in names]
-    assert written == expected
+    expected = copies(repo)
+    assert expected and written == expected
     for copy in expected:
         assert copy.read_bytes() == (repo / "data" / copy.name).read_bytes()
 
@@ -71,11 +84,11 @@ def test_does_out_of_sync_detect_a_drifted_copy(repo):
 
 
 def test_does_out_of_sync_detect_a_missing_copy(repo):
-    expected = [repo / "source" / a / name for a, names in course_config.ASSIGNMENT_DATA.items() for name in names]
-    assert sorted(data.out_of_sync(repo)) == sorted(expected)
+    assert sorted(data.out_of_sync(repo)) == sorted(copies(repo))
 
 
 def test_does_distribute_name_the_missing_canonical_file(tmp_path):
+    declare_assignments(tmp_path)
     with pytest.raises(FileNotFoundError, match="python -m course data"):
         data.distribute(tmp_path)
 

@@ -26,7 +26,7 @@ import nbformat
 import pytest
 
 import course_config
-from course import notebooks
+from course import assignments, notebooks
 
 SKIP = "skip-execution"
 #: Methods that change their object in place (plus torch's ``*_`` convention).
@@ -248,7 +248,7 @@ def needed_later(notebook):
 # --- the tests ----------------------------------------------------------------------------
 
 @pytest.mark.parametrize("where", ["source", "release"])
-@pytest.mark.parametrize("assignment", course_config.ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", assignments.names())
 def test_is_no_graded_or_answer_cell_tagged_skip_execution(assignment, where):
     notebook = source_notebook(assignment) if where == "source" else release_notebook(assignment)
     tagged = [cell.metadata["nbgrader"].get("grade_id") for cell in notebook.cells
@@ -256,12 +256,12 @@ def test_is_no_graded_or_answer_cell_tagged_skip_execution(assignment, where):
     assert tagged == [], f"tests and answers must run when grading: remove `{SKIP}` from {tagged}"
 
 
-@pytest.mark.parametrize("assignment", course_config.ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", assignments.names())
 def test_does_no_executed_cell_need_a_cell_tagged_skip_execution(assignment):
     assert needed_later(source_notebook(assignment)) == []
 
 
-@pytest.mark.parametrize("assignment", course_config.ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", assignments.names())
 def test_are_the_tags_in_the_release_those_of_the_source(assignment):
     def tagged(notebook):
         return [cell.source.splitlines()[0] for cell in notebook.cells if is_skipped(cell)]

@@ -3,16 +3,15 @@ import jupytext
 import nbformat
 import pytest
 
-import course_config
-from course import notebooks
+from course import assignments, notebooks
 
 
-@pytest.mark.parametrize("assignment", course_config.ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", assignments.names())
 def test_are_the_md_and_the_ipynb_in_sync(assignment):
     assert notebooks.drift(assignment) == [], "run `python -m course sync` and commit the .ipynb"
 
 
-@pytest.mark.parametrize("assignment", course_config.ASSIGNMENTS)
+@pytest.mark.parametrize("assignment", assignments.names())
 def test_does_nbgrader_metadata_survive_the_round_trip(assignment):
     markdown, notebook_path = notebooks.paths(assignment)
     notebook = nbformat.read(notebook_path, as_version=4)

@@ -5,9 +5,9 @@ import nbformat
 import pytest
 
 import course_config
-from course import corrige
+from course import assignments, corrige
 
-ASSIGNMENTS = course_config.ASSIGNMENTS
+ASSIGNMENTS = assignments.names()
 
 #: Phrases that answered a graded question (or spelled an exercise's solution) in an earlier release.
 KNOWN_ANSWERS = {

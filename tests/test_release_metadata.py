@@ -13,8 +13,9 @@ import nbformat
 import pytest
 
 import course_config
+from course import assignments
 
-ASSIGNMENTS = course_config.ASSIGNMENTS
+ASSIGNMENTS = assignments.names()
 
 
 def release_notebook(assignment):

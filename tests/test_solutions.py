@@ -5,10 +5,10 @@ import nbformat
 import pytest
 
 import course_config
-from course import corrige, solutions
+from course import assignments, corrige, solutions
 from course.__main__ import main as course_main
 
-ASSIGNMENTS = course_config.ASSIGNMENTS
+ASSIGNMENTS = assignments.names()
 
 
 def source_notebook(assignment, root=course_config.ROOT):

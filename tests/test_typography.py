@@ -5,9 +5,9 @@ import nbformat
 import pytest
 
 import course_config
-from course import solutions, typography
+from course import assignments, solutions, typography
 
-ASSIGNMENTS = course_config.ASSIGNMENTS
+ASSIGNMENTS = assignments.names()
 NBSP, NNBSP = typography.NBSP, typography.NNBSP
 #: Python files whose French strings students read (the judge's verdicts, the feedback's notes and labels).
 MESSAGE_FILES = sorted([*Path(course_config.ROOT, "graders").glob("*.py"),

@@ -73,7 +73,8 @@ class ForkServer:
 
     def __init__(self, manager, preload=(), prebuilt=()):
         """``manager``: a GradingKernelManager whose settings (paths, limits, threads) the kernels share;
-        ``preload``: modules to import; ``prebuilt``: models to build (see ``PREBUILT_MODELS`` in course_config)."""
+        ``preload``: modules to import; ``prebuilt``: models to build (``prebuilt`` in an assignment's
+        declaration, see course/assignments.py)."""
         self.settings = manager
         self.preload = list(preload)
         self.prebuilt = [{"builder": builder, "seed": seed, "calls": calls, "kwargs": {"weights": None}}

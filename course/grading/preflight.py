@@ -6,14 +6,16 @@ and with the same judge as the students:
 - the instructor's solution: full marks, no incident, no integrity flag (a
   flag on the instructor's own code is a setup error, not a student's);
 - the blank release: 0;
-- the solution with each known wrong answer of the graders' catalogue
-  (``graders/wrong_answers.py``): each test cell named there loses exactly
-  its points, every other keeps all of them. This proves each check is live:
-  a judge that is missing or passes anything fails here, not on students.
+- the solution with each known wrong answer of the assignment's catalogue
+  (``[[wrong]]`` in ``source/<a>/assignment.toml``): each test cell named
+  there loses exactly its points, every other keeps all of them. This proves
+  each check is live: a judge that is missing or passes anything fails here,
+  not on students.
 
-If any is off, :func:`check` raises GradingSetupError and nothing is recorded.
+Before any of it, the assignment must be whole (:mod:`course.consistency`:
+every test cell has a check and a hand-over, the catalogue fits the notebook).
+If anything is off, GradingSetupError is raised and nothing is recorded.
 """
-import importlib.util
 import shutil
 import tempfile
 from dataclasses import dataclass, field
@@ -21,7 +23,10 @@ from pathlib import Path
 
 import nbformat
 
+from course import assignments, consistency
+
 from .incidents import summarize
+from .locate import package_dir
 from .points import cell_points as points_of
 from .rewrite import rewrite_notebook
 from .setup_check import GradingSetupError
@@ -43,30 +48,36 @@ class Expected:
     answers: dict = field(default_factory=dict)
 
 
-def wrong_answers(graders_dir, assignment):
-    """The catalogue's wrong answers for ``assignment`` (graders/wrong_answers.py read as data)."""
-    path = Path(graders_dir) / "wrong_answers.py"
-    if not path.is_file():
-        raise GradingSetupError(f"Grading stopped before any student was graded: {path} is missing, so the "
-                                "pre-flight cannot prove that the checks are live. To fix: restore it from the "
-                                "course repository. Nothing was recorded.")
-    spec = importlib.util.spec_from_file_location("_course_wrong_answers", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    found = module.WRONG_ANSWERS.get(assignment, ())
-    if not found:
-        raise GradingSetupError(f"Grading stopped before any student was graded: {path} lists no wrong answer for "
-                                f"{assignment}, so the pre-flight cannot prove that its checks are live. To fix: add "
-                                "one WrongAnswer per graded part. Nothing was recorded.")
-    return found
+def declaration(root, assignment):
+    """The assignment as ``source/<a>/assignment.toml`` declares it; a malformed one stops grading."""
+    try:
+        return assignments.load(assignment, root)
+    except assignments.AssignmentError as error:
+        raise GradingSetupError(f"Grading stopped before any student was graded: {error} Nothing was recorded.") \
+            from None
 
 
-def expectations(graders_dir, assignment):
-    """What the pre-flight grades, in order: the solution, the blank release, then each wrong answer (none for an
-    assignment graded by its own asserts: ``graders_dir`` None)."""
+def require_whole(root, assignment, python):
+    """Stop unless every test cell has its check and hand-over and the catalogue fits the notebook."""
+    package_dir("graders", python, str(root))  # the grading Python imports graders, or a message says how to fix it
+    found = consistency.problems(assignment, root, python)
+    if found:
+        raise GradingSetupError("Grading stopped before any student was graded; nothing was recorded. "
+                                f"{assignment.name} is not whole:\n  - " + "\n  - ".join(found)
+                                + "\n(`course check` lists the same problems.)")
+
+
+def expectations(root, assignment, python=None):
+    """What the pre-flight grades, in order: the solution, the blank release, then each wrong answer of the
+    declaration's catalogue. ``python`` is the grading Python that runs the judge; None for an assignment graded by
+    its own asserts (no judge, no catalogue)."""
     found = [Expected(REFERENCE_STUDENT, "the instructor's solution", {}, clean=True),
              Expected(BLANK_STUDENT, "the blank release", None)]
-    for number, wrong in enumerate(wrong_answers(graders_dir, assignment) if graders_dir else (), 1):
+    if python is None:
+        return found
+    declared = declaration(root, assignment)
+    require_whole(root, declared, python)
+    for number, wrong in enumerate(declared.wrong, 1):
         found.append(Expected(WRONG_STUDENT.format(number), f"wrong answer {number} ({wrong.what})",
                               dict(wrong.loses), answers=dict(wrong.answers)))
     return found
@@ -77,7 +88,7 @@ def make_course(root, assignment, expected):
     root, folder = Path(root), Path(tempfile.mkdtemp(prefix="course-preflight-"))
     source = root / "source" / assignment
     shutil.copytree(source, folder / "source" / assignment)
-    ignore = shutil.ignore_patterns("*.md", ".ipynb_checkpoints")
+    ignore = shutil.ignore_patterns("*.md", assignments.DECLARATION, ".ipynb_checkpoints")
     for item in expected:
         destination = folder / "submitted" / item.student / assignment
         shutil.copytree(root / "release" / assignment if item.loses is None else source, destination, ignore=ignore)
@@ -94,9 +105,10 @@ def _answer(path, answers):
             cell.source = answers[grade_id]
     missing = set(answers) - {c.metadata.get("nbgrader", {}).get("grade_id") for c in notebook.cells}
     if missing:
-        raise GradingSetupError(f"Grading stopped before any student was graded: graders/wrong_answers.py answers "
-                                f"cells the notebook does not have ({', '.join(sorted(missing))}). To fix: update "
-                                "the catalogue to the notebook's solution cells. Nothing was recorded.")
+        raise GradingSetupError(f"Grading stopped before any student was graded: the catalogue of wrong answers "
+                                f"(assignment.toml) answers cells the notebook does not have "
+                                f"({', '.join(sorted(missing))}). To fix: update the catalogue to the notebook's "
+                                "solution cells. Nothing was recorded.")
     rewrite_notebook(notebook, path)  # a copy of source/, which may be read-only
 
 

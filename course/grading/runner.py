@@ -37,7 +37,6 @@ from . import incidents, preflight, setup_check
 from .configuration import class_worker_settings, recording_settings
 from .incidents import summarize
 from .judge import JudgePool, test_cells
-from .locate import package_dir
 from .points import notebook_points
 from .preprocessors.judge_handovers import JudgeHandovers
 from .rewrite import rewrite_notebook
@@ -156,6 +155,7 @@ class ClassWorker:
     def setup(self):
         """A private gradebook copy, a warm fork server and the worker's configuration."""
         import course_config
+        from course import assignments
         from course.grading.forkserver import ForkedKernelManager, ForkServer
 
         _quiet_gradebook_warnings()
@@ -165,7 +165,7 @@ class ClassWorker:
         try:
             manager = ForkedKernelManager(config=config)
             self.fork_server = ForkServer(manager, preload=course_config.PRELOAD_MODULES,
-                                          prebuilt=course_config.PREBUILT_MODELS.get(self.assignment, ()))
+                                          prebuilt=assignments.load(self.assignment, self.root).prebuilt)
             self.fork_server.start()
         except Exception as error:  # reported by the pre-flight, which stops the run
             self.error = f"{type(error).__name__}: {error}"
@@ -333,7 +333,7 @@ def _grade_class(root, assignment, judges, jobs, students, progress, log):
     if assignment not in judged.assert_graded:
         # The run's judge computes graders' references while the workers warm up.
         judge = judged.judge_of(assignment, wait=False)
-    expected = preflight.expectations(package_dir("graders", python, str(root)) if judge else None, assignment)
+    expected = preflight.expectations(root, assignment, python if judge else None)
     work = Path(tempfile.mkdtemp(prefix="course-grade-"))
     shutil.copyfile(snapshot, work / "gradebook-snapshot.db")  # workers read this, never the real one
     trial = preflight.make_course(root, assignment, expected)

@@ -4,6 +4,7 @@ from nbclient import NotebookClient
 from nbformat.v4 import new_code_cell, new_notebook
 
 import course_config
+from course import assignments
 from course.grading.forkserver import ForkedKernelManager, ForkServer, ForkServerError
 
 pytestmark = pytest.mark.slow
@@ -195,7 +196,8 @@ def test_does_the_prebuild_leave_the_kernels_random_state_as_it_found_it(prebuil
 
 
 def test_do_the_labs_given_cells_get_the_prebuilt_models(tmp_path):
-    """PREBUILT_MODELS must follow the lab's given cells: a change there would silently build them again."""
+    """The declared models to pre-build must follow the lab's given cells: a change there would silently build them
+    again."""
     import shutil
 
     import nbformat
@@ -203,12 +205,13 @@ def test_do_the_labs_given_cells_get_the_prebuilt_models(tmp_path):
     folder = tmp_path / "tp_convolution"
     shutil.copytree(course_config.ROOT / "release" / "tp_convolution", folder)
     notebook = nbformat.read(folder / "tp_convolution.ipynb", as_version=4)
-    builders = [spec[0].partition(":")[2] for spec in course_config.PREBUILT_MODELS["tp_convolution"]]
+    prebuilt = assignments.load("tp_convolution").prebuilt
+    builders = [spec[0].partition(":")[2] for spec in prebuilt]
     notebook.cells.append(new_code_cell(
         NOT_HANDED_OVER + "from torchvision import models\n"
         f"print([not_handed_over(getattr(models, name)) for name in {builders!r}])"))
     server = ForkServer(ForkedKernelManager(**TORCH_SETTINGS), preload=course_config.PRELOAD_MODULES,
-                        prebuilt=course_config.PREBUILT_MODELS["tp_convolution"])
+                        prebuilt=prebuilt)
     server.start()
     try:
         manager = ForkedKernelManager(kernel_name="python3", fork_server=server, **TORCH_SETTINGS)

@@ -19,6 +19,7 @@ import nbformat
 from nbformat.v4 import new_notebook
 
 import course_config
+from course import assignments
 from course.grading import handin, incidents
 from course.grading.integrity import flags
 from course.grading.integrity.handin import scan_handin
@@ -180,7 +181,7 @@ def test_do_the_releases_fit_the_course_bounds():
     bounds = handin.Bounds(course_config.HANDIN_MAX_FILES, course_config.HANDIN_MAX_FILE_BYTES,
                            course_config.HANDIN_MAX_TOTAL_BYTES)
     assert course_config.HANDIN_MAX_TOTAL_BYTES <= course_config.WORKDIR_LIMIT_BYTES
-    for assignment in course_config.ASSIGNMENTS:
+    for assignment in assignments.names():
         found = handin.survey(course_config.ROOT / "release" / assignment, bounds)
         assert found.dropped == [] and len(found.files) >= 2, assignment  # the notebook and cat.jpg
 
