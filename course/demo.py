@@ -7,7 +7,9 @@ grading disagrees. Grading goes through ``course grade`` (pre-flight, parallel
 workers, run report in ``reports/<a>-run.csv``, integrity report in
 ``reports/<a>-integrity.html``). The open questions are then graded by hand as
 an instructor would in the formgrader, through nbgrader's API, and the
-feedback carries both.
+feedback carries both. It ends with what follows grading: each assignment's
+class report (``reports/<a>-class.html`` and its figures), its exports for
+the LMS against a made-up roster, and its corrigé (``solutions/<a>/``).
 """
 import argparse
 import filecmp
@@ -101,10 +103,12 @@ def demo_roster(workdir):
 
 
 def after_grading(workdir, assignments, out):
-    """The class report of each assignment, and its grades for the LMS (Moodle's import, one column per question).
-    A sample student who hands in only one assignment is reported, as any student without a submission is."""
+    """The class report of each assignment, its grades for the LMS (Moodle's import, one column per question) and
+    its corrigé. A sample student who hands in only one assignment is reported, as any student without a submission
+    is."""
     from .reporting.export_command import export
     from .reporting.report import write_class_report
+    from .solutions import write as write_corrige
 
     roster = demo_roster(workdir)
     for assignment in assignments:
@@ -114,6 +118,8 @@ def after_grading(workdir, assignments, out):
             written, unmatched = export(workdir, assignment, format, roster=roster)
             out(f"Export ({format}, roster {roster.name}): {written}"
                 + "".join(f"\n  to check before importing: {problem}" for problem in unmatched))
+        corrige = write_corrige(assignment, workdir)
+        out(f"Corrigé (to release after the deadline): {corrige / assignment}.ipynb and .html")
 
 
 def main(argv=None):
