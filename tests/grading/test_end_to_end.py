@@ -118,7 +118,7 @@ def graded(tmp_path_factory):
     """(course root, scores, log, digest of submitted/ before grading) after one nbgrader autograde run."""
     root = pipeline.copy_course(tmp_path_factory.mktemp("course"))
     declare_assert_graded(root, ASSIGNMENT)
-    (root / "source" / ASSIGNMENT).mkdir()
+    (root / "source" / ASSIGNMENT).mkdir(exist_ok=True)
     nbformat.write(source_notebook(), root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
     release = nbformat.read(pipeline.generate_release(root, ASSIGNMENT) / f"{ASSIGNMENT}.ipynb", as_version=4)
     for student, (make, name, _) in STUDENTS.items():

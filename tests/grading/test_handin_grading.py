@@ -97,7 +97,7 @@ def graded(tmp_path_factory):
                           for name, value in BOUNDS.items())
 
     declare_assert_graded(root, ASSIGNMENT)
-    (root / "source" / ASSIGNMENT).mkdir()
+    (root / "source" / ASSIGNMENT).mkdir(exist_ok=True)
     nbformat.write(source_notebook(), root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
     release = nbformat.read(pipeline.generate_release(root, ASSIGNMENT) / f"{ASSIGNMENT}.ipynb", as_version=4)
     hostile_folder(root / "submitted" / "hostile" / ASSIGNMENT, release, root)

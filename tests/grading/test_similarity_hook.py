@@ -83,7 +83,7 @@ def graded(tmp_path_factory):
     declare_assert_graded(root, ASSIGNMENT)
     with open(root / "nbgrader_config.py", "a") as config:
         config.write("get_config().SimilarSubmissions.common_share = 0.5  # noqa: F821\n")
-    (root / "source" / ASSIGNMENT).mkdir()
+    (root / "source" / ASSIGNMENT).mkdir(exist_ok=True)
     nbformat.write(source_notebook(), root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
     release = nbformat.read(pipeline.generate_release(root, ASSIGNMENT) / f"{ASSIGNMENT}.ipynb", as_version=4)
     for student, answer in STUDENTS.items():

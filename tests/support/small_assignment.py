@@ -16,7 +16,10 @@ def small_notebook(*cells):
     return new_notebook(metadata={"kernelspec": dict(KERNELSPEC)}, cells=list(cells))
 
 
-def declare_assert_graded(root, assignment):
-    """A small assignment keeps plain nbgrader asserts (no graders check): declared so, on purpose."""
+def declare_assert_graded(root, assignment, order=99):
+    """A small assignment keeps plain nbgrader asserts (no graders check): declared so, on purpose; and declared
+    as an assignment of the course (source/<a>/assignment.toml, course/assignments.py), as course tools need."""
     with open(root / "nbgrader_config.py", "a") as config:
         config.write(f"get_config().JudgeHandovers.assert_graded = [{assignment!r}]  # noqa: F821\n")
+    (root / "source" / assignment).mkdir(parents=True, exist_ok=True)
+    (root / "source" / assignment / "assignment.toml").write_text(f'title = "{assignment}"\norder = {order}\n')

@@ -76,7 +76,7 @@ class SmallClass:
 def small_class(tmp_path_factory):
     root = pipeline.copy_course(tmp_path_factory.mktemp("course"))
     declare_assert_graded(root, ASSIGNMENT)
-    (root / "source" / ASSIGNMENT).mkdir()
+    (root / "source" / ASSIGNMENT).mkdir(exist_ok=True)
     nbformat.write(source_notebook(), root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb")
     release = nbformat.read(pipeline.generate_release(root, ASSIGNMENT) / f"{ASSIGNMENT}.ipynb", as_version=4)
     for student, answers in ANSWERS.items():
