@@ -29,7 +29,7 @@ from nbgrader.utils import determine_grade, is_grade
 from . import incidents
 from .judge import Judge, JudgeError, test_cells
 from .preprocessors.announce_incidents import AnnounceIncidents
-from .preprocessors.judge_handovers import VERDICT_ERROR, record_verdict, verdict_output
+from .preprocessors.judge_handovers import VERDICT_ERROR, record_verdict, verdict_of, verdict_output
 from .rewrite import rewrite_notebook
 from .setup_check import GradingSetupError
 
@@ -71,13 +71,6 @@ def _stored_verdict(cell):
 
 def _points(cell):
     return float(determine_grade(cell, logging.getLogger(__name__))[0] or 0)
-
-
-def _ask(judge, test, handovers):
-    """(passed, message) for the stored hand-overs, as grading asks: each must pass."""
-    verdicts = [judge.verdict(test, payload) for payload in handovers] or [judge.verdict(test, None)]
-    failed = [message for passed, message in verdicts if not passed]
-    return (not failed), (failed[0] if failed else "")
 
 
 def _with_verdict(cell, passed, message, handovers):
@@ -144,7 +137,7 @@ class Rejudge:
                 result.not_stored.append((student, name, test))
                 continue
             try:
-                passed, message = _ask(judge, test, verdict["handovers"])
+                passed, message = verdict_of(judge, test, verdict["handovers"])
             except JudgeError as error:
                 result.kept.append((student, name, test, str(error)))
                 continue

@@ -164,14 +164,20 @@ class JudgeHandovers(NbGraderPreprocessor):
         try:
             if len(payloads) > 1:  # more than one hand-over: each must pass (forgeries cannot help)
                 self.log.warning("%s handed over %d times", test, len(payloads))
-            verdicts = [judge.verdict(test, p) for p in payloads] or [judge.verdict(test, None)]
+            return verdict_of(judge, test, payloads)
         except JudgeError as error:
             self.log.error("%s could not be judged: %s", test, error)
             incidents.record(self._nb, "judge_failed", f"{test} could not be judged ({error}): review it by hand",
                              JUDGE_FAILED, test)
             return False, JUDGE_FAILED
-        failed = [message for passed, message in verdicts if not passed]
-        return (not failed), (failed[0] if failed else "")
+
+
+def verdict_of(judge, test, payloads):
+    """(passed, French message) of a test cell from all it handed over (none: judged as nothing): each must pass,
+    so a forged extra hand-over cannot help. Raises JudgeError as ``judge.verdict`` does."""
+    verdicts = [judge.verdict(test, payload) for payload in payloads] or [judge.verdict(test, None)]
+    failed = [message for passed, message in verdicts if not passed]
+    return (not failed), (failed[0] if failed else "")
 
 
 def _depth(value, limit):
