@@ -4,6 +4,7 @@ Every step is a plain ``nbgrader`` command run in the course root (so its
 ``nbgrader_config.py`` applies), and the scores are read back through
 nbgrader's own gradebook API.
 """
+import os
 import shutil
 import subprocess
 import sys
@@ -93,7 +94,12 @@ def gradebook_url(root):
     from course.grading.gradebook import course_db_url
     from course.grading.runner import load_config
 
-    return course_db_url(root, load_config(root))
+    umask = os.umask(0o077)  # applying the configuration sets the course's private umask: keep the caller's
+    os.umask(umask)
+    try:
+        return course_db_url(root, load_config(root))
+    finally:
+        os.umask(umask)
 
 
 def scores(root, assignment):

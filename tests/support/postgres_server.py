@@ -74,7 +74,8 @@ class PostgresServer:
         self._run("initdb", "-D", "data", "-U", SUPERUSER, "--pwfile", "pw", "--auth", "scram-sha-256",
                   "--encoding", "UTF8", "--locale", "C.UTF-8")
         options = (f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories='' "
-                   "-c fsync=off -c full_page_writes=off -c max_connections=200")
+                   "-c fsync=off -c full_page_writes=off -c max_connections=200 "
+                   "-c shared_preload_libraries=pg_stat_statements")  # to count a run's statements
         self._run("pg_ctl", "-D", "data", "-l", "server.log", "-o", options, "-w", "-t", "60", "start")
         with self.superuser() as admin:
             admin.execute(f"CREATE ROLE {COURSE_ROLE} LOGIN PASSWORD '{self.password}'")
@@ -128,11 +129,24 @@ class PostgresServer:
         monkeypatch.setattr(course_config, "GRADEBOOK_URL", url)
         return url
 
-    def statements(self, database):
-        """(statements committed, transactions committed) on ``database`` since the server started, from
-        PostgreSQL's own statistics (pg_stat_database counts commits; pg_stat_statements is not loaded)."""
+    def admin_url(self, database):
+        """``database`` as the server's superuser: a client whose statements :meth:`load` does not count."""
+        return f"postgresql+psycopg://{SUPERUSER}:{self.superuser_password}@127.0.0.1:{self.port}/{database}"
+
+    def load(self, database, role=COURSE_ROLE):
+        """{"connections (any role)", "statements", "commits", "rows written"} on ``database`` so far: sessions
+        opened by any role (pg_stat_database), and by ``role``, from pg_stat_statements (loaded by this server):
+        statements run (COMMIT included), transactions committed, rows inserted, updated or deleted."""
         with self.superuser() as admin:
+            admin.execute("CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+            rows = admin.execute(
+                "SELECT s.query, s.calls, s.rows FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid "
+                "JOIN pg_roles r ON r.oid = s.userid WHERE d.datname = %s AND r.rolname = %s",
+                (database, role)).fetchall()
             admin.execute("SELECT pg_stat_force_next_flush()")
-            row = admin.execute("SELECT xact_commit, tup_inserted + tup_updated + tup_deleted, tup_returned "
-                                "FROM pg_stat_database WHERE datname = %s", (database,)).fetchone()
-        return row
+            sessions = admin.execute("SELECT sessions FROM pg_stat_database WHERE datname = %s",
+                                     (database,)).fetchone()[0]
+        writes = ("INSERT", "UPDATE", "DELETE")
+        return {"connections (any role)": int(sessions), "statements": sum(calls for _, calls, _ in rows),
+                "commits": sum(calls for query, calls, _ in rows if query.strip().upper() == "COMMIT"),
+                "rows written": sum(count for query, _, count in rows if query.lstrip().upper().startswith(writes))}
