@@ -4,7 +4,9 @@ The server is started by the tests on 127.0.0.1 (tests/support/postgres_server.p
 docs/scale.md says (GRADEBOOK_URL without a password, the password in a private pgpass file).
 """
 import os
+import shutil
 import sqlite3
+import subprocess
 import sys
 import types
 import warnings
@@ -15,6 +17,7 @@ from nbgrader.api import Gradebook
 from sqlalchemy import text
 from sqlalchemy.exc import SAWarning
 
+from course import pipeline
 from course.deployment.doctor import Settings, check_gradebook
 from course.grading import configuration
 from course.grading.gradebook import worker_gradebook
@@ -148,3 +151,22 @@ def test_does_course_doctor_say_what_it_checks_on_a_gradebook_server(postgres, t
     monkeypatch.setenv("PGPASSFILE", str(pgpass))
     assert any(f.level == "error" and "chmod 600" in f.fix for f in check_gradebook(Settings(python="python",
                                                                                              db_url=url), tmp_path))
+
+
+def test_do_plain_nbgrader_rejudge_and_report_stop_with_the_fix_on_a_server_that_does_not_answer(course_copy):
+    """The same refusal everywhere, before anything is removed or recorded (plain nbgrader: the setup check of
+    course/grading/gate.py, which runs before nbgrader's --force removes an earlier autograded copy)."""
+    with open(course_copy / "course_config.py", "a", encoding="utf-8") as stream:
+        stream.write('\nGRADEBOOK_URL = "postgresql+psycopg://grader@127.0.0.1:1/gradebook"\n')
+    handed_in = course_copy / "submitted" / "alice" / "tp_convolution"
+    handed_in.mkdir(parents=True)
+    shutil.copy(course_copy / "source" / "tp_convolution" / "tp_convolution.ipynb", handed_in)
+    with pytest.raises(pipeline.NbgraderError, match="does not answer") as refused:
+        pipeline.autograde(course_copy, "tp_convolution")
+    assert "pg_isready -h 127.0.0.1 -p 1" in str(refused.value) and "nothing was recorded" in str(refused.value)
+    assert not (course_copy / "autograded").exists()
+    for command in (["rejudge", "tp_convolution"], ["report", "tp_convolution"]):
+        result = subprocess.run([sys.executable, "-m", "course", *command], cwd=course_copy, capture_output=True,
+                                text=True, timeout=600)
+        assert result.returncode == 2 and "does not answer" in result.stderr and "pg_isready" in result.stderr, (
+            command, result.returncode, result.stderr[-2000:])
