@@ -7,9 +7,13 @@ generate_assignment`, `course grade --jobs 2`, `course rejudge`, `course report`
 generate_feedback` and `nbgrader export`, each a command started in the course root.
 """
 import csv
+import json
+import secrets
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 import warnings
 
 import pytest
@@ -151,3 +155,63 @@ def test_what_load_does_a_graded_submission_put_on_postgresql(class_on_postgres)
     per_submission = {key: value / students for key, value in load.items()}
     print(f"\nPostgreSQL load of `course grade --jobs 2`, per submission: {per_submission}")
     assert 0 < per_submission["commits"] and 0 < per_submission["statements"]
+
+
+@pytest.fixture
+def formgrader(class_on_postgres):
+    """The instructor's Jupyter server with nbgrader's formgrader, in the course root (its configuration, so its
+    gradebook is the server's); (base URL, token)."""
+    from postgres_server import free_port
+
+    port, token = free_port(), secrets.token_hex(16)
+    server = subprocess.Popen([sys.executable, "-m", "jupyter", "server", "--no-browser", "--allow-root",
+                               "--ip=127.0.0.1", f"--port={port}", f"--IdentityProvider.token={token}"],
+                              cwd=class_on_postgres["root"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              text=True)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while formgrader_api(base, token, "GET", "/formgrader/api/status")[0] != 200:
+            assert server.poll() is None and time.monotonic() < deadline, server.stderr.read()[-3000:]
+            time.sleep(0.5)
+        yield base, token
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+
+
+def formgrader_api(base, token, method, path, body=None):
+    """(status, JSON answer) of the formgrader's REST API, as its page calls it."""
+    request = urllib.request.Request(base + path, method=method, headers={"Authorization": f"token {token}"},
+                                     data=None if body is None else json.dumps(body).encode())
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status, json.loads(answer.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, None
+    except (urllib.error.URLError, ConnectionError):
+        return 0, None
+
+
+def test_does_the_formgrader_grade_by_hand_into_the_postgresql_gradebook(class_on_postgres, formgrader):
+    base, token = formgrader
+    student = "blank"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SAWarning)
+        with Gradebook(class_on_postgres["url"]) as gradebook:
+            questions = {grade.name: (grade.id, float(grade.max_score)) for notebook in
+                         gradebook.find_submission(ASSIGNMENT, student).notebooks for grade in notebook.grades
+                         if grade.cell.cell_type == "markdown"}
+            comment_ids = {comment.name: comment.id for notebook in
+                           gradebook.find_submission(ASSIGNMENT, student).notebooks for comment in notebook.comments}
+    assert questions
+    for grade_id, (row, maximum) in questions.items():
+        assert formgrader_api(base, token, "PUT", f"/formgrader/api/grade/{row}", {"manual_score": maximum})[0] == 200
+        assert formgrader_api(base, token, "PUT", f"/formgrader/api/comment/{comment_ids[grade_id]}",
+                              {"manual_comment": "Vu dans le formgrader."})[0] == 200
+    assert pipeline.manual_scores(class_on_postgres["root"], ASSIGNMENT)[student] == {
+        grade_id: maximum for grade_id, (_, maximum) in questions.items()}
+    status, listed = formgrader_api(base, token, "GET", f"/formgrader/api/submission/{ASSIGNMENT}/{student}")
+    assert status == 200 and listed["score"] == pytest.approx(
+        sum(pipeline.scores(class_on_postgres["root"], ASSIGNMENT)[student].values())
+        + sum(maximum for _, maximum in questions.values()))
