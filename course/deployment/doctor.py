@@ -372,9 +372,10 @@ def check_gradebook(settings, root):
                      "(there is no file); checked instead: the server answers with these credentials, the password "
                      "is not in course_config.py, ~/.pgpass is private, no gradebook table is granted to PUBLIC")]
     pgpass = Path(os.environ.get("PGPASSFILE") or Path.home() / ".pgpass")
-    if pgpass.is_file() and stat.S_IMODE(pgpass.stat().st_mode) & 0o077:
-        findings.append(error("gradebook", f"{pgpass} is open to others (mode {stat.S_IMODE(pgpass.stat().st_mode):o}): "
-                              "it holds the gradebook's password, and libpq ignores it", f"chmod 600 {pgpass}"))
+    mode = stat.S_IMODE(pgpass.stat().st_mode) if pgpass.is_file() else 0
+    if mode & 0o077:
+        findings.append(error("gradebook", f"{pgpass} is open to others (mode {mode:o}): it holds the gradebook's "
+                              "password, and libpq ignores it", f"chmod 600 {pgpass}"))
     try:
         require_gradebook(url, consequence="")
     except GradingSetupError as problem:

@@ -125,7 +125,7 @@ class PostgresServer:
         pgpass.chmod(0o600)
         monkeypatch.setenv("PGPASSFILE", str(pgpass))
         with open(Path(root) / "course_config.py", "a", encoding="utf-8") as stream:
-            stream.write(f"\n# The tests' PostgreSQL server (its password is in PGPASSFILE).\nGRADEBOOK_URL = {url!r}\n")
+            stream.write(f"\n# The tests' server (its password: PGPASSFILE).\nGRADEBOOK_URL = {url!r}\n")
         monkeypatch.setattr(course_config, "GRADEBOOK_URL", url)
         return url
 
