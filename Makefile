@@ -9,11 +9,15 @@ setup: $(VENV)/.installed
 
 # bubblewrap isolates each submission's kernel during grading (see course/grading/sandbox.py);
 # chromium and chromium-driver run the browser tests (pages made from submissions run no student script);
-# configurable-http-proxy (npm, run by Debian's nodejs) is JupyterHub's proxy, for the hub's tests (docs/hub.md).
+# configurable-http-proxy (npm, run by Debian's nodejs) is JupyterHub's proxy, for the hub's tests (docs/hub.md);
+# postgresql gives the server the `cluster` tests start on 127.0.0.1 (the gradebook on PostgreSQL, docs/scale.md).
 $(VENV)/.installed: pyproject.toml
 	@command -v bwrap >/dev/null || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq bubblewrap; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq bubblewrap; fi; }
+	@ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq postgresql; \
+	  else sudo apt-get update -qq && sudo apt-get install -y -qq postgresql; fi; }
 	@{ command -v chromium >/dev/null && command -v chromedriver >/dev/null; } || { \
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && apt-get install -y -qq chromium chromium-driver; \
 	  else sudo apt-get update -qq && sudo apt-get install -y -qq chromium chromium-driver; fi; }

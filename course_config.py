@@ -50,6 +50,11 @@ HANDIN_MAX_TOTAL_BYTES = 200 * 2**20  # all of them (they must fit in WORKDIR_LI
 #: True, the folder's group, e.g. the TAs (nbgrader's CourseDirectory.groupshared: folders 2770, files 0660).
 #: Others never. What the grading tools create gets these modes; `course doctor` checks the rest.
 GROUPSHARED = False
+#: Where nbgrader keeps the grades (its CourseDirectory.db_url). None: the SQLite file gradebook.db in the course
+#: root. For a large class, or manual grading in the formgrader while a class is graded, a PostgreSQL server:
+#: "postgresql+psycopg://ROLE@HOST:PORT/DATABASE", its password in ~/.pgpass (mode 0600), never here; or read the
+#: whole URL from the environment: os.environ["COURSE_GRADEBOOK_URL"]. See docs/scale.md.
+GRADEBOOK_URL = None
 #: "bwrap" isolates each submission's kernel (required on a shared machine),
 #: "none" runs it as the instructor (only for trusted notebooks).
 SANDBOX = "bwrap"

@@ -4,6 +4,7 @@ Every step is a plain ``nbgrader`` command run in the course root (so its
 ``nbgrader_config.py`` applies), and the scores are read back through
 nbgrader's own gradebook API.
 """
+import os
 import shutil
 import subprocess
 import sys
@@ -88,12 +89,26 @@ def export(root, log=None):
     return Path(root) / "grades.csv"
 
 
+def gradebook_url(root):
+    """The gradebook of the course in ``root``, as nbgrader finds it there (course_config.py's GRADEBOOK_URL, else
+    gradebook.db in the course root)."""
+    from course.grading.gradebook import course_db_url
+    from course.grading.runner import load_config
+
+    umask = os.umask(0o077)  # applying the configuration sets the course's private umask: keep the caller's
+    os.umask(umask)
+    try:
+        return course_db_url(root, load_config(root))
+    finally:
+        os.umask(umask)
+
+
 def scores(root, assignment):
     """student -> {grade_id of each test cell: score} for every graded submission of ``assignment``
     (the autograded cells; open questions are graded by hand)."""
     from nbgrader.api import Gradebook
 
-    with Gradebook(f"sqlite:///{Path(root) / 'gradebook.db'}") as gradebook:
+    with Gradebook(gradebook_url(root)) as gradebook:
         table = {}
         for submission in gradebook.assignment_submissions(assignment):
             cells = {}
@@ -109,7 +124,7 @@ def max_scores(root, assignment):
     """grade_id -> points of each test cell, as the gradebook knows them (open questions excluded)."""
     from nbgrader.api import Gradebook
 
-    with Gradebook(f"sqlite:///{Path(root) / 'gradebook.db'}") as gradebook:
+    with Gradebook(gradebook_url(root)) as gradebook:
         return {cell.name: float(cell.max_score)
                 for notebook in gradebook.find_assignment(assignment).notebooks
                 for cell in notebook.grade_cells if cell.cell_type == "code"}
@@ -119,7 +134,7 @@ def open_question_points(root, assignment):
     """grade_id -> points of each open question (graded by hand), as the gradebook knows them."""
     from nbgrader.api import Gradebook
 
-    with Gradebook(f"sqlite:///{Path(root) / 'gradebook.db'}") as gradebook:
+    with Gradebook(gradebook_url(root)) as gradebook:
         return {cell.name: float(cell.max_score)
                 for notebook in gradebook.find_assignment(assignment).notebooks
                 for cell in notebook.grade_cells if cell.cell_type == "markdown"}
@@ -130,7 +145,7 @@ def enter_manual_grades(root, assignment, student, points, comment=""):
     of ``student``'s open questions, ``points`` mapping their grade_ids to a score."""
     from nbgrader.api import Gradebook
 
-    with Gradebook(f"sqlite:///{Path(root) / 'gradebook.db'}") as gradebook:
+    with Gradebook(gradebook_url(root)) as gradebook:
         for grade_id, score in points.items():
             grade = gradebook.find_grade(grade_id, assignment, assignment, student)
             grade.manual_score = score
@@ -144,7 +159,7 @@ def manual_scores(root, assignment):
     """student -> {grade_id of each open question: score} (0 until graded by hand)."""
     from nbgrader.api import Gradebook
 
-    with Gradebook(f"sqlite:///{Path(root) / 'gradebook.db'}") as gradebook:
+    with Gradebook(gradebook_url(root)) as gradebook:
         return {submission.student_id: {grade.name: float(grade.score or 0)
                                         for notebook in submission.notebooks for grade in notebook.grades
                                         if grade.cell.cell_type == "markdown"}

@@ -43,3 +43,13 @@ def course_copy(tmp_path):
 def pytest_report_header(config):
     return f"course assignments: {', '.join(assignments.names())}; bwrap: {shutil.which('bwrap')}"
 
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A real PostgreSQL server for the session (tests/support/postgres_server.py), stopped at the end."""
+    from postgres_server import PostgresServer
+
+    server = PostgresServer().start()
+    yield server
+    server.stop()

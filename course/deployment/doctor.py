@@ -56,7 +56,7 @@ for name in ("course", "course_config"):
         found[name] = None
 print(json.dumps({
     "python": sys.executable, "files": list(app.loaded_config_files), "root": app.coursedir.root,
-    "course_id": app.coursedir.course_id, "groupshared": app.coursedir.groupshared,
+    "course_id": app.coursedir.course_id, "groupshared": app.coursedir.groupshared, "db_url": app.coursedir.db_url,
     "exchange": get("Exchange", "root", Exchange.class_traits()["root"].default_value),
     "refused": get("CourseSetup", "refused"), "grading_python": get("GradingKernelManager", "grading_python"),
     "sandbox": get("GradingKernelManager", "sandbox", "bwrap"),
@@ -74,6 +74,7 @@ class Settings:
     root: str = ""
     course_id: str = ""
     groupshared: bool = False
+    db_url: str = ""  # nbgrader's gradebook (its password, if the URL has one, is never printed)
     exchange: str = NBGRADER_DEFAULT_EXCHANGE
     refused: str = None
     grading_python: str = None
@@ -355,6 +356,53 @@ def check_configuration(settings, root):
     return findings
 
 
+def check_gradebook(settings, root):
+    """Where the grades are. A SQLite gradebook is gradebook.db in the course folder, whose modes
+    :func:`check_private_entries` checks. A PostgreSQL one has no file to check: who reads it is the server's
+    business (roles and grants), so this checks that the server answers with the course's credentials, that the
+    password is in none of the course's files, that ~/.pgpass is private (libpq ignores it otherwise), and that no
+    table of the gradebook is granted to every role of the server (PUBLIC)."""
+    from course.grading.gradebook import GUIDE, require_gradebook, shown, sqlite_path
+    from course.grading.setup_check import GradingSetupError
+
+    url = settings.db_url
+    if not url or sqlite_path(url) is not None:
+        return []
+    findings = [note("gradebook", f"The gradebook is on a server: {shown(url)}. Its file modes are not checked "
+                     "(there is no file); checked instead: the server answers with these credentials, the password "
+                     "is not in course_config.py, ~/.pgpass is private, no gradebook table is granted to PUBLIC")]
+    pgpass = Path(os.environ.get("PGPASSFILE") or Path.home() / ".pgpass")
+    mode = stat.S_IMODE(pgpass.stat().st_mode) if pgpass.is_file() else 0
+    if mode & 0o077:
+        findings.append(error("gradebook", f"{pgpass} is open to others (mode {mode:o}): it holds the gradebook's "
+                              "password, and libpq ignores it", f"chmod 600 {pgpass}"))
+    try:
+        require_gradebook(url, consequence="")
+    except GradingSetupError as problem:
+        return findings + [error("gradebook", str(problem).strip(), f"see {GUIDE}")]
+    public = _tables_granted_to_public(url)
+    if public:
+        findings.append(error("gradebook", f"Every role of the server may read {len(public)} gradebook table(s), "
+                              f"e.g. {public[0]}: they hold every student's grades",
+                              "as their owner: REVOKE ALL ON ALL TABLES IN SCHEMA public FROM PUBLIC;"))
+    return findings
+
+
+def _tables_granted_to_public(url):
+    from sqlalchemy import text
+
+    from course.grading.gradebook import engine_for
+
+    engine = engine_for(url)
+    try:
+        with engine.connect() as connection:
+            return sorted(connection.execute(text(
+                "SELECT DISTINCT c.relname FROM pg_class c, aclexplode(c.relacl) a "
+                "WHERE c.relkind = 'r' AND c.relnamespace = 'public'::regnamespace AND a.grantee = 0")).scalars())
+    finally:
+        engine.dispose()
+
+
 # --- the runs ------------------------------------------------------------------------------------------------
 
 
@@ -365,7 +413,7 @@ def doctor(root, python=sys.executable):
     findings = check_nbgrader_python(settings)
     applied = not (settings.failure or settings.refused)
     if applied:  # the course's configuration loaded: what it says can be checked
-        findings += check_configuration(settings, root)
+        findings += check_configuration(settings, root) + check_gradebook(settings, root)
     findings += check_course_folder(root, settings.groupshared) + check_private_entries(root, settings.groupshared)
     findings += check_student_homes(root) + check_exchange(settings) + check_user_namespaces(settings)
     if applied:

@@ -53,10 +53,24 @@ def course_folder(c, course, root):
 
     c.CourseDirectory.course_id = course.COURSE_ID
     c.CourseDirectory.root = str(root)
+    gradebook(c, course)
     c.CourseDirectory.groupshared = course.GROUPSHARED
     restrict_umask(course.GROUPSHARED)
     for converter, mode in converter_permissions(course.GROUPSHARED).items():
         c[converter].permissions = mode
+
+
+def gradebook(c, course):
+    """Where nbgrader keeps the grades: ``GRADEBOOK_URL`` (a PostgreSQL server, docs/scale.md), else nbgrader's
+    default, the SQLite file gradebook.db in the course root. A password written in course_config.py itself is
+    refused (the file is shared with the course's repository): it belongs in ~/.pgpass, or in what the URL is
+    read from (an environment variable, a private file)."""
+    from .gradebook import refuse_written_password
+
+    url = getattr(course, "GRADEBOOK_URL", None)
+    if url:
+        refuse_written_password(url, getattr(course, "__file__", ""))
+        c.CourseDirectory.db_url = str(url)
 
 
 def release(c, course):

@@ -10,6 +10,8 @@ there, once per run, and raises :class:`GradingSetupError` (a BaseException,
 so no per-student ``except Exception`` turns it into a zero) before any
 destination is removed or any grade recorded:
 
+- the gradebook can be reached (a PostgreSQL server that is down or refuses the password,
+  :func:`.gradebook.require_gradebook`);
 - the sandbox can start (user namespaces), the grading Python exists, nothing in the course folder is
   writable by others (:func:`.setup_check.check_environment`, the cheap checks of ``course doctor``);
 - a sandboxed kernel like the students' imports ``handover`` and torch
@@ -61,6 +63,7 @@ def assignments_of(converter):
 
 def check_autograde_setup(converter, probe_modules):
     """Raise GradingSetupError unless a student kernel and the judge work for what ``converter`` will grade."""
+    from .gradebook import require_gradebook
     from .judge import test_cells
     from .preprocessors.judge_handovers import JudgeHandovers
     from .sandbox import SandboxedKernelManager
@@ -79,6 +82,7 @@ def check_autograde_setup(converter, probe_modules):
                                 "CheckedNotebookExporter.probe_modules, so the probe kernel could not check what a "
                                 "graded kernel imports. To fix: run nbgrader from the course root, where "
                                 "nbgrader_config.py applies course_config.configure_nbgrader. Nothing was recorded.")
+    require_gradebook(converter.coursedir.db_url)  # a gradebook server that is down or refuses the password
     check_environment(root, config, converter.log.warning)
     probe_kernel(SandboxedKernelManager(kernel_name="python3", config=config), probe_modules)
     judged = JudgeHandovers(config=config)

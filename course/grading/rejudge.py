@@ -27,6 +27,7 @@ import nbformat
 from nbgrader.utils import determine_grade, is_grade
 
 from . import incidents
+from .gradebook import require_gradebook
 from .judge import Judge, JudgeError, test_cells
 from .preprocessors.announce_incidents import AnnounceIncidents
 from .preprocessors.judge_handovers import VERDICT_ERROR, record_verdict, verdict_of, verdict_output
@@ -100,6 +101,7 @@ class Rejudge:
         if self.assignment in settings.get("assert_graded", []):
             raise GradingSetupError(f"{self.assignment} is scored by its own asserts (JudgeHandovers.assert_graded): "
                                     "there is no judge to ask again. Grade it again with `course grade`.")
+        require_gradebook(self.db_url, consequence="Nothing was judged again nor recorded.")
         judge = Judge(settings.grading_python, settings.course_root or self.root, self.assignment,
                       verdict_timeout=settings.verdict_timeout).launch()
         try:

@@ -35,6 +35,7 @@ import nbformat
 
 from . import incidents, preflight, setup_check
 from .configuration import class_worker_settings, recording_settings
+from .gradebook import course_db_url, require_gradebook, sqlite_path, worker_gradebook
 from .incidents import summarize
 from .judge import JudgePool, test_cells
 from .points import notebook_points
@@ -270,7 +271,7 @@ def record(config, judges, root, assignment, student, staging):
 def recorded_points(root, config, assignment, student):
     from nbgrader.api import Gradebook
 
-    with Gradebook(config.CourseDirectory.get("db_url") or f"sqlite:///{Path(root) / 'gradebook.db'}") as gradebook:
+    with Gradebook(course_db_url(root, config)) as gradebook:
         submission = gradebook.find_submission(assignment, student)
         return float(submission.score), float(submission.max_score)
 
@@ -283,12 +284,14 @@ def find_students(root, assignment, chosen=None):
 
 
 def require_assignment(root, config, assignment):
+    """The URL of the course's gradebook (SQLite or a server), once it is reached and knows ``assignment``."""
     from nbgrader.api import Gradebook, MissingEntry
 
-    db = Path(root) / "gradebook.db"
-    if not db.exists():
+    url = course_db_url(root, config)
+    if sqlite_path(url) is not None and not sqlite_path(url).exists():
         raise GradingSetupError(f"No gradebook in {root}: run `nbgrader generate_assignment {assignment}` first.")
-    with Gradebook(f"sqlite:///{db}") as gradebook:
+    require_gradebook(url)  # a server that is down or refuses the password stops the run here
+    with Gradebook(url) as gradebook:
         try:
             gradebook.find_assignment(assignment)
         except MissingEntry:
@@ -296,7 +299,7 @@ def require_assignment(root, config, assignment):
                                     f"run `nbgrader generate_assignment {assignment}` first.") from None
     if not (Path(root) / "release" / assignment).is_dir():
         raise GradingSetupError(f"No release/{assignment}: run `nbgrader generate_assignment {assignment}` first.")
-    return db
+    return url
 
 
 def write_report(root, assignment, outcomes):
@@ -323,7 +326,7 @@ def _grade_class(root, assignment, judges, jobs, students, progress, log):
     root = Path(root).resolve()
     config = load_config(root)
     setup_check.check_environment(root, config, log)  # user namespaces, grading Python, permissions
-    snapshot = require_assignment(root, config, assignment)
+    gradebook_url = require_assignment(root, config, assignment)
     chosen = find_students(root, assignment, students)
     jobs = max(1, jobs or os.cpu_count() or 1)
     threads = max(1, (os.cpu_count() or 1) // jobs)
@@ -335,7 +338,8 @@ def _grade_class(root, assignment, judges, jobs, students, progress, log):
         judge = judged.judge_of(assignment, wait=False)
     expected = preflight.expectations(root, assignment, python if judge else None)
     work = Path(tempfile.mkdtemp(prefix="course-grade-"))
-    shutil.copyfile(snapshot, work / "gradebook-snapshot.db")  # workers read this, never the real one
+    # Workers read this private SQLite copy of the assignment's definition, never the real gradebook.
+    snapshot = worker_gradebook(gradebook_url, assignment, work / "gradebook-snapshot.db")
     trial = preflight.make_course(root, assignment, expected)
     context = multiprocessing.get_context("spawn")
     outcomes = []

@@ -95,10 +95,17 @@ def open_gradebook(coursedir):
     would create an empty one)."""
     from nbgrader.api import Gradebook
 
+    from course.grading.gradebook import require_gradebook
+    from course.grading.setup_check import GradingSetupError
+
     url = coursedir.db_url
     if url.startswith("sqlite:///") and not Path(url[len("sqlite:///"):]).is_file():
         raise ReportError(f"No gradebook at {url[len('sqlite:///'):]}: run this in the course root (or pass "
                           "--root), after `nbgrader generate_assignment` and grading.")
+    try:
+        require_gradebook(url, consequence="Nothing was read.")  # a server: up, and it takes the credentials
+    except GradingSetupError as error:
+        raise ReportError(str(error)) from None
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SQLAlchemy's warnings about nbgrader's own models
         return Gradebook(url, coursedir.course_id)
