@@ -1,4 +1,4 @@
-"""Grading a class on a Dask cluster: plain nbgrader, `course grade --jobs J` and `course grade --scheduler`, in one run.
+"""A class graded on a Dask cluster: plain nbgrader, `course grade --jobs J` and `course grade --scheduler`, at once.
 
     .venv/bin/python benchmarks/cluster_grading.py [--students N] [--jobs J] [--keep]
 

@@ -1,4 +1,4 @@
-"""``course grade ASSIGNMENT [--jobs N | --scheduler tcp://HOST:PORT] [--student ID ...]``: grade a class in the course root."""
+"""``course grade ASSIGNMENT [--jobs N | --scheduler ADDRESS] [--student ID ...]``: grade a class in the course root."""
 import argparse
 import os
 import sys

@@ -42,9 +42,11 @@ PACKAGES = ("cnn-course", "nbgrader", "nbconvert", "nbclient", "nbformat", "jupy
             "torchvision", "numpy", "dask", "distributed")
 #: The course's files a worker needs, besides the assignment's release and source files.
 COURSE_FILES = ("course_config.py", "nbgrader_config.py", "data", "handover")
-#: Never shipped: caches, checkpoints, and the instructor's notebooks (solutions; .md: their jupytext twins).
+#: Never shipped: caches, checkpoints.
 NEVER_SHIPPED = ("__pycache__", ".ipynb_checkpoints")
-SOURCE_NOT_SHIPPED = ("*.ipynb", "*.md")
+#: Of source/<assignment>: the instructor's notebooks (solutions; .md: their jupytext twins) and the declaration
+#: (wrong answers and solutions; a worker receives only the models it pre-builds).
+SOURCE_NOT_SHIPPED = ("*.ipynb", "*.md", "assignment.toml")
 
 
 class WorkerRefused(Exception):
@@ -150,8 +152,9 @@ class CourseWorkerPlugin(WorkerPlugin):
     stays warm until the plugin is removed (the run's end) or the worker stops.
     """
 
-    def __init__(self, name, assignment, bundle, expected, workers_by_host):
+    def __init__(self, name, assignment, bundle, expected, workers_by_host, prebuilt):
         self.name, self.assignment, self.bundle, self.expected = name, assignment, bundle, expected
+        self.prebuilt = prebuilt  #: the models the warm kernels pre-build (from the declaration, which stays here)
         self.workers_by_host, self.digest = workers_by_host, digest(bundle)
         self.class_worker = self.folder = self._lock = None  # made on the worker (a lock does not pickle)
 
@@ -193,7 +196,8 @@ class CourseWorkerPlugin(WorkerPlugin):
             sys.modules.pop("course_config", None)  # the shipped one, not another run's (nbgrader_config imports it)
             # Its kernels' share of this machine's cores, as a local worker's (cores / workers).
             threads = max(1, (os.cpu_count() or 1) // self.workers_by_host.get(self.host, 1))
-            self.class_worker = ClassWorker(root, self.assignment, root / "gradebook-snapshot.db", threads).setup()
+            self.class_worker = ClassWorker(root, self.assignment, root / "gradebook-snapshot.db", threads,
+                                            prebuilt=self.prebuilt).setup()
         return self.class_worker
 
     def teardown(self, worker):
@@ -225,7 +229,8 @@ class ClusterPool:
     """Where submissions execute, on a Dask cluster: the counterpart of :class:`~.runner.LocalPool`."""
 
     def __init__(self, address, root, assignment, snapshot, log=print):
-        self.address, self.root, self.assignment, self.snapshot, self.log = address, Path(root), assignment, snapshot, log
+        self.address, self.root, self.assignment, self.snapshot = address, Path(root), assignment, snapshot
+        self.log = log
         self.client = self.plugin_name = self.plugin_digest = None
         self.run = uuid.uuid4().hex[:8]
 
@@ -251,13 +256,15 @@ class ClusterPool:
 
     def _register(self):
         import course_config
+        from course import assignments
 
         workers = self.client.scheduler_info(n_workers=-1)["workers"].values()
         per_host = dict(Counter(w["host"] for w in workers))  # the workers sharing each machine's cores
         key = hashlib.sha256(str(self.root).encode()).hexdigest()[:8]
         self.plugin_name = f"course-grade:{course_config.COURSE_ID}:{self.assignment}:{key}"
         plugin = CourseWorkerPlugin(self.plugin_name, self.assignment,
-                                    course_bundle(self.root, self.assignment, self.snapshot), fingerprint(), per_host)
+                                    course_bundle(self.root, self.assignment, self.snapshot), fingerprint(), per_host,
+                                    assignments.load(self.assignment, self.root).prebuilt)
         self.plugin_digest = plugin.digest
         try:
             self.client.register_plugin(plugin, name=self.plugin_name)

@@ -150,8 +150,11 @@ class ClassWorker:
     a private copy of the gradebook and a warm fork server. It only executes: the main process judges and records.
     """
 
-    def __init__(self, root, assignment, snapshot, threads):
+    def __init__(self, root, assignment, snapshot, threads, prebuilt=None):
         self.root, self.assignment, self.snapshot, self.threads = Path(root), assignment, snapshot, threads
+        #: the models its warm kernels pre-build; None: read from the assignment's declaration in ``root`` (a
+        #: cluster's worker is given them: the declaration, which holds wrong answers, stays on the main machine)
+        self.prebuilt = prebuilt
         self.config = self.fork_server = self.private = None
         self.error = None  #: why the set-up failed (reported by the pre-flight, which stops the run)
 
@@ -168,7 +171,8 @@ class ClassWorker:
         try:
             manager = ForkedKernelManager(config=config)
             self.fork_server = ForkServer(manager, preload=course_config.PRELOAD_MODULES,
-                                          prebuilt=assignments.load(self.assignment, self.root).prebuilt)
+                                          prebuilt=self.prebuilt if self.prebuilt is not None
+                                          else assignments.load(self.assignment, self.root).prebuilt)
             self.fork_server.start()
         except Exception as error:  # reported by the pre-flight, which stops the run
             self.error = f"{type(error).__name__}: {error}"

@@ -9,7 +9,8 @@ from course.grading.cluster import course_bundle, differences, fingerprint, unpa
 def test_does_the_bundle_hold_what_workers_execute_with_and_never_the_graders_or_the_solutions(tmp_path):
     files = {"course_config.py": "", "nbgrader_config.py": "", "data/cat.jpg": "jpg", "handover/__init__.py": "",
              "graders/tp.py": "secret", "source/lab/lab.ipynb": "solution", "source/lab/lab.md": "solution",
-             "source/lab/cat.jpg": "jpg", "release/lab/lab.ipynb": "{}", "handover/__pycache__/x.pyc": "",
+             "source/lab/cat.jpg": "jpg", "source/lab/assignment.toml": "wrong answers", "release/lab/lab.ipynb": "{}",
+             "handover/__pycache__/x.pyc": "",
              "gradebook.db": "all grades"}
     for name, text in files.items():
         (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
