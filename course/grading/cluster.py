@@ -6,8 +6,9 @@ execute, and how they travel, since the workers share no file system with the co
 
 - the course's files a worker needs (``course_config.py``, ``nbgrader_config.py``, ``data/``, ``handover/``,
   the assignment's release and the non-notebook files of its source, and the gradebook snapshot) go once, as
-  bytes, inside a :class:`CourseWorkerPlugin` (dask's per-worker state). Neither ``graders/`` (workers never
-  judge) nor the source notebooks (they hold the solutions) leave this machine;
+  bytes, inside a :class:`CourseWorkerPlugin` (dask's per-worker state), with the models to pre-build. Neither
+  ``graders/`` (workers never judge), the source notebooks nor the assignment's declaration (they hold the
+  solutions and wrong answers) leave this machine;
 - the plugin checks that its worker runs the same engine (the ``course`` package's sources, by hash) and the
   same package versions as this process, and refuses otherwise, saying which differs;
 - it holds one :class:`~.runner.ClassWorker` (a warm, sandboxed fork server) for the worker's lifetime, so
