@@ -34,12 +34,16 @@ class LocalCluster:
         self.address = f"tcp://127.0.0.1:{free_port()}"
         self.dashboard = f"127.0.0.1:{free_port()}"
         port = self.address.rsplit(":", 1)[1]
-        self.scheduler = self._start("scheduler", ["scheduler", "--host", "127.0.0.1", "--port", port,
-                                                   "--dashboard-address", self.dashboard], scheduler_env)
-        for n in range(workers):
-            self.add_worker(f"w{n}")
-        if workers:
-            self.wait_for_workers(workers)
+        try:
+            self.scheduler = self._start("scheduler", ["scheduler", "--host", "127.0.0.1", "--port", port,
+                                                       "--dashboard-address", self.dashboard], scheduler_env)
+            for n in range(workers):
+                self.add_worker(f"w{n}")
+            if workers:
+                self.wait_for_workers(workers)
+        except BaseException:  # no `with` block will end what started
+            self.close()
+            raise
 
     def _start(self, name, args, extra_env=None, pythonpath=None):
         env = dict(os.environ, PYTHONPATH=pythonpath or self.pythonpath, **(extra_env or {}))
