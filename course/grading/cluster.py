@@ -24,6 +24,7 @@ and the submission is recorded as failed; a lost scheduler stops the run (:class
 """
 import hashlib
 import importlib.metadata
+import logging
 import os
 import platform
 import shutil
@@ -253,7 +254,13 @@ class ClusterPool:
         except BaseException:
             self.client.close()
             raise
+        logging.getLogger("distributed.client").addFilter(self._while_connected)
         return self
+
+    def _while_connected(self, record):
+        """Drop the traceback distributed's client logs when it fails to reconnect to a lost scheduler: the run
+        stops with one sentence that says so (ClusterLost)."""
+        return not (record.exc_info and self.client is not None and self.client.status != "running")
 
     def _register(self):
         import course_config
@@ -298,7 +305,8 @@ class ClusterPool:
                 self.client.unregister_worker_plugin(self.plugin_name)  # stops the warm fork servers
         except Exception:  # the scheduler is gone: its workers' plugins go with their processes
             pass
-        self.client.close()
+        self.client.close()  # after a lost scheduler, this cancels the reconnection, which logs its traceback
+        logging.getLogger("distributed.client").removeFilter(self._while_connected)
         return False
 
 
