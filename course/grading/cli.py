@@ -1,4 +1,4 @@
-"""``course grade ASSIGNMENT [--jobs N] [--student ID ...]``: grade a class in the course root."""
+"""``course grade ASSIGNMENT [--jobs N | --scheduler ADDRESS] [--student ID ...]``: grade a class in the course root."""
 import argparse
 import os
 import sys
@@ -10,6 +10,9 @@ def main(argv=None):
     parser.add_argument("assignment")
     parser.add_argument("--jobs", "-j", type=int, default=os.cpu_count(),
                         help="parallel workers (default: the machine's cores)")
+    parser.add_argument("--scheduler", metavar="tcp://HOST:PORT",
+                        help="execute the submissions on this Dask scheduler's workers instead of --jobs local "
+                             "processes (docs/scale.md)")
     parser.add_argument("--student", action="append", dest="students", metavar="ID",
                         help="grade only this student (repeatable)")
     parser.add_argument("--root", type=Path, default=Path.cwd(), help="the course root (default: here)")
@@ -24,7 +27,7 @@ def main(argv=None):
 
     try:
         outcomes = grade_class(args.root, args.assignment, jobs=args.jobs, students=args.students,
-                               progress=not args.no_progress)
+                               progress=not args.no_progress, scheduler=args.scheduler)
     except GradingSetupError as error:
         print(f"ERROR: {error}", file=sys.stderr)
         return 2

@@ -97,6 +97,12 @@ class Rejudge:
         self.db_url = self.coursedir.db_url
 
     def run(self):
+        from .run_lock import assignment_lock
+
+        with assignment_lock(self.root, self.assignment, "course rejudge"):  # not while `course grade` writes it
+            return self._run()
+
+    def _run(self):
         settings = self.config.JudgeHandovers
         if self.assignment in settings.get("assert_graded", []):
             raise GradingSetupError(f"{self.assignment} is scored by its own asserts (JudgeHandovers.assert_graded): "

@@ -28,6 +28,7 @@ import shutil
 import tempfile
 import time
 import traceback
+from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
@@ -55,6 +56,8 @@ class Outcome:
     incidents: list = field(default_factory=list)
     #: nbgrader's log of a failed submission (tracebacks included), for the instructor's log.
     log: str = ""
+    #: Which worker executed it (a local process, or a Dask worker's address).
+    worker: str = ""
 
 
 # --- configuration ---------------------------------------------------------------
@@ -148,8 +151,11 @@ class ClassWorker:
     a private copy of the gradebook and a warm fork server. It only executes: the main process judges and records.
     """
 
-    def __init__(self, root, assignment, snapshot, threads):
+    def __init__(self, root, assignment, snapshot, threads, prebuilt=None):
         self.root, self.assignment, self.snapshot, self.threads = Path(root), assignment, snapshot, threads
+        #: the models its warm kernels pre-build; None: read from the assignment's declaration in ``root`` (a
+        #: cluster's worker is given them: the declaration, which holds wrong answers, stays on the main machine)
+        self.prebuilt = prebuilt
         self.config = self.fork_server = self.private = None
         self.error = None  #: why the set-up failed (reported by the pre-flight, which stops the run)
 
@@ -166,7 +172,8 @@ class ClassWorker:
         try:
             manager = ForkedKernelManager(config=config)
             self.fork_server = ForkServer(manager, preload=course_config.PRELOAD_MODULES,
-                                          prebuilt=assignments.load(self.assignment, self.root).prebuilt)
+                                          prebuilt=self.prebuilt if self.prebuilt is not None
+                                          else assignments.load(self.assignment, self.root).prebuilt)
             self.fork_server.start()
         except Exception as error:  # reported by the pre-flight, which stops the run
             self.error = f"{type(error).__name__}: {error}"
@@ -222,7 +229,47 @@ def _start_worker(root, assignment, snapshot, threads):
 
 def _execute(root, student, staging):
     """One task of the pool: this process's worker executes one submission."""
-    return _this_process_worker.execute(root, student, staging)
+    outcome = _this_process_worker.execute(root, student, staging)
+    outcome.worker = f"local process {os.getpid()}"
+    return outcome
+
+
+# --- where submissions execute: local processes, or a Dask cluster (cluster.ClusterPool) -------------------------
+
+class LocalPool:
+    """``jobs`` processes of this machine, each with its :class:`ClassWorker`; submissions are read and executed
+    in place (``root``/submitted), their notebooks written into the staging folder."""
+
+    def __init__(self, jobs, root, assignment, snapshot, threads):
+        context = multiprocessing.get_context("spawn")
+        self.jobs = jobs
+        self.executor = concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
+                                                               initargs=(root, assignment, snapshot, threads))
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.executor.shutdown(cancel_futures=True)
+        return False
+
+    def describe(self):
+        return f"{self.jobs} workers"
+
+    def submit(self, root, student, staging):
+        return self.executor.submit(_execute, root, student, staging)
+
+    def as_completed(self, futures):
+        return concurrent.futures.as_completed(futures)
+
+
+def execution_pool(scheduler, jobs, root, assignment, snapshot, threads, log):
+    """Where this run's submissions execute: a Dask cluster when a scheduler is given, else local processes."""
+    if scheduler:
+        from .cluster import ClusterPool
+
+        return ClusterPool(scheduler, root, assignment, snapshot, log)
+    return LocalPool(jobs, root, assignment, snapshot, threads)
 
 
 def judge_executed(config, judges, assignment, outcome, folder):
@@ -313,13 +360,20 @@ def write_report(root, assignment, outcomes):
     return path
 
 
-def grade_class(root, assignment, jobs=None, students=None, progress=True, log=print):
-    """Grade every submission of ``assignment`` in ``root``; the list of Outcomes (one per student)."""
-    with JudgePool() as judges:  # the run's: this process is its only judge, and they stop with the run
-        return _grade_class(root, assignment, judges, jobs, students, progress, log)
+def grade_class(root, assignment, jobs=None, students=None, progress=True, log=print, scheduler=None):
+    """Grade every submission of ``assignment`` in ``root``; the list of Outcomes (one per student).
+
+    ``scheduler``: a Dask scheduler's address (``tcp://HOST:PORT``): submissions execute on its workers
+    (:mod:`.cluster`) instead of ``jobs`` local processes.
+    """
+    from .run_lock import assignment_lock
+
+    with assignment_lock(root, assignment, "course grade"), JudgePool() as judges:
+        # The judges are the run's: this process is its only judge, and they stop with the run.
+        return _grade_class(root, assignment, judges, jobs, students, progress, log, scheduler)
 
 
-def _grade_class(root, assignment, judges, jobs, students, progress, log):
+def _grade_class(root, assignment, judges, jobs, students, progress, log, scheduler=None):
     from tqdm import tqdm
 
     _quiet_gradebook_warnings()
@@ -341,18 +395,15 @@ def _grade_class(root, assignment, judges, jobs, students, progress, log):
     # Workers read this private SQLite copy of the assignment's definition, never the real gradebook.
     snapshot = worker_gradebook(gradebook_url, assignment, work / "gradebook-snapshot.db")
     trial = preflight.make_course(root, assignment, expected)
-    context = multiprocessing.get_context("spawn")
     outcomes = []
     try:
-        with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=context, initializer=_start_worker,
-                                                    initargs=(root, assignment, work / "gradebook-snapshot.db",
-                                                              threads)) as pool:
+        with execution_pool(scheduler, jobs, root, assignment, snapshot, threads, log) as pool:
             log(f"Pre-flight: grading the solution, the blank release and {len(expected) - 2} known wrong answer(s) "
-                f"of {assignment} ({jobs} workers)...")
-            checks = [pool.submit(_execute, trial, item.student, work / "preflight") for item in expected]
+                f"of {assignment} ({pool.describe()})...")
+            checks = [pool.submit(trial, item.student, work / "preflight") for item in expected]
             # The class starts executing at once (into a staging folder); nothing is recorded before the
             # pre-flight has passed, and a failed pre-flight cancels the rest.
-            futures = {pool.submit(_execute, root, s, work / "executed"): s for s in chosen}
+            futures = {pool.submit(root, s, work / "executed"): s for s in chosen}
             try:
                 if judge:
                     judge.ready().require_live(test_cells(f"sqlite:///{snapshot}", assignment))
@@ -366,7 +417,7 @@ def _grade_class(root, assignment, judges, jobs, students, progress, log):
                     future.cancel()
                 raise
             bar = tqdm(total=len(futures), desc=f"grading {assignment}", unit="submission", disable=not progress)
-            for future in concurrent.futures.as_completed(futures):
+            for future in pool.as_completed(futures):
                 student = futures[future]
                 try:
                     outcome = future.result()
@@ -401,6 +452,8 @@ def _grade_class(root, assignment, judges, jobs, students, progress, log):
     log(f"{assignment}: {counts['graded']} graded, {counts['graded with problems']} graded with problems, "
         f"{counts['failed']} failed. Run report: {report}. Integrity report (for review; it never changes a "
         f"grade): {integrity}")
+    workers = Counter(o.worker for o in outcomes if o.worker)
+    log("Submissions per worker: " + ", ".join(f"{worker}: {count}" for worker, count in sorted(workers.items())))
     for o in outcomes:
         if o.status != "graded":
             log(f"  {o.student}: {o.status} ({o.points:g}/{o.max_points:g}): {o.reason}")
