@@ -51,6 +51,10 @@ def engine_for(url):
 
 #: What a grading command says after a gradebook it cannot reach.
 GRADING_STOPPED = "Grading stopped before any student was graded; nothing was recorded."
+#: What ``course grade`` says after a gradebook server that went away during its run.
+LOST_DURING_RUN = ("It went away during the run, which stopped there: the students recorded before keep their grades, "
+                   "the run report was not written. Once the server answers again, run the same command again (it "
+                   "grades the class again).")
 
 
 def require_gradebook(url, consequence=GRADING_STOPPED):

@@ -36,7 +36,7 @@ import nbformat
 
 from . import incidents, preflight, setup_check
 from .configuration import class_worker_settings, recording_settings
-from .gradebook import course_db_url, require_gradebook, sqlite_path, worker_gradebook
+from .gradebook import LOST_DURING_RUN, course_db_url, require_gradebook, sqlite_path, worker_gradebook
 from .incidents import summarize
 from .judge import JudgePool, test_cells
 from .points import notebook_points
@@ -426,7 +426,8 @@ def _grade_class(root, assignment, judges, jobs, students, progress, log, schedu
                 if outcome.status == "setup error":
                     raise GradingSetupError(f"A grading worker broke down: {outcome.reason}")
                 success, record_log, cause = record(config, judges, root, assignment, student, work / "executed")
-                if not success:
+                if not success:  # a gradebook server gone stops the run: it is not this student's failure
+                    require_gradebook(gradebook_url, consequence=LOST_DURING_RUN)
                     outcome.status = "failed"
                     outcome.reason = outcome.reason or cause or "nbgrader could not record it (see the log)"
                     outcome.log = outcome.log or record_log
@@ -436,6 +437,7 @@ def _grade_class(root, assignment, judges, jobs, students, progress, log, schedu
                 try:
                     outcome.points, outcome.max_points = recorded_points(root, config, assignment, student)
                 except Exception:  # not recorded at all
+                    require_gradebook(gradebook_url, consequence=LOST_DURING_RUN)
                     outcome.status = "failed"
                 outcomes.append(outcome)
                 bar.update()

@@ -215,3 +215,36 @@ def test_does_the_formgrader_grade_by_hand_into_the_postgresql_gradebook(class_o
     assert status == 200 and listed["score"] == pytest.approx(
         sum(pipeline.scores(class_on_postgres["root"], ASSIGNMENT)[student].values())
         + sum(maximum for _, maximum in questions.values()))
+
+
+def test_does_a_server_lost_mid_run_stop_the_run_and_keep_what_was_recorded(tmp_path, monkeypatch):
+    from postgres_server import PostgresServer
+
+    server = PostgresServer().start()  # its own: this test stops it
+    try:
+        root = pipeline.copy_course(tmp_path / "course")
+        url = server.point_course_at(root, server.database(), monkeypatch, tmp_path)
+        pipeline.generate_release(root, ASSIGNMENT)
+        pipeline.write_submissions(root, ASSIGNMENT)
+        run = subprocess.Popen([sys.executable, "-m", "course", "grade", ASSIGNMENT, "--jobs", "2", "--no-progress"],
+                               cwd=root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        deadline = time.monotonic() + 900
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SAWarning)
+            with Gradebook(url) as gradebook:
+                while not recorded_students(gradebook) and run.poll() is None and time.monotonic() < deadline:
+                    time.sleep(0.2)
+                before = recorded_students(gradebook)
+        server.pause()
+        output = run.communicate(timeout=900)[0]
+        assert before and run.returncode == 2, output
+        assert "The gradebook (postgresql+psycopg://course_grader@127.0.0.1:" in output, output
+        assert "It went away during the run, which stopped there" in output and "Traceback" not in output, output
+        assert not (root / "reports" / f"{ASSIGNMENT}-run.csv").exists()
+        server.resume()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", SAWarning)
+            with Gradebook(url) as gradebook:
+                assert before <= recorded_students(gradebook)
+    finally:
+        server.stop()

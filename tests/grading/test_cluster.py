@@ -97,6 +97,26 @@ def test_does_the_cluster_give_the_points_of_local_workers(a_class, local_points
         assert sorted(p.name for p in autograded.iterdir()) == ["cat.jpg", "tp_convolution.ipynb"]
 
 
+def test_do_plain_nbgrader_local_workers_and_the_cluster_on_postgresql_give_identical_points(
+        graded_course, local_points, postgres, handed_in, tmp_path, monkeypatch):
+    """The same class three ways: `nbgrader autograde` on SQLite, `course grade --jobs 2` on SQLite, and `course
+    grade --scheduler` into a PostgreSQL gradebook, as the instructor types it in the course root."""
+    _, plain_points = graded_course(ASSIGNMENT)
+    root = pipeline.copy_course(tmp_path / "course")
+    postgres.point_course_at(root, postgres.database(), monkeypatch, tmp_path)
+    pipeline.generate_release(root, ASSIGNMENT)
+    pipeline.write_submissions(root, ASSIGNMENT)
+    with LocalCluster(tmp_path / "dask") as cluster, open(tmp_path / "grade.log", "w") as output:
+        run = subprocess.Popen([sys.executable, "-m", "course", "grade", ASSIGNMENT, "--scheduler", cluster.address,
+                                "--no-progress"], cwd=root, stdout=output, stderr=subprocess.STDOUT,
+                               env=dict(os.environ, PYTHONPATH=str(CHECKOUT)))
+        assert run.wait(1200) == 0, (tmp_path / "grade.log").read_text()
+    assert not (root / "gradebook.db").exists()  # the grades went to the server
+    assert set(plain_points) == set(STUDENTS)
+    assert local_points == plain_points
+    assert pipeline.scores(root, ASSIGNMENT) == plain_points
+
+
 def test_does_a_worker_killed_mid_run_lose_nothing_and_record_nothing_twice(a_class, local_points, tmp_path):
     with LocalCluster(tmp_path / "dask") as cluster, open(tmp_path / "grade.log", "w") as output:
         run = start_grading(a_class, cluster.address, output)

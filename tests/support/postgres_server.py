@@ -73,13 +73,20 @@ class PostgresServer:
         os.chown(self.folder / "pw", owner.pw_uid, owner.pw_gid)
         self._run("initdb", "-D", "data", "-U", SUPERUSER, "--pwfile", "pw", "--auth", "scram-sha-256",
                   "--encoding", "UTF8", "--locale", "C.UTF-8")
+        self.resume()
+        with self.superuser() as admin:
+            admin.execute(f"CREATE ROLE {COURSE_ROLE} LOGIN PASSWORD '{self.password}'")
+        return self
+
+    def pause(self):
+        """Stop the server at once, as a crash would, keeping its data: :meth:`resume` starts it again."""
+        self._run("pg_ctl", "-D", "data", "-m", "immediate", "-w", "stop")
+
+    def resume(self):
         options = (f"-c listen_addresses=127.0.0.1 -c port={self.port} -c unix_socket_directories='' "
                    "-c fsync=off -c full_page_writes=off -c max_connections=200 "
                    "-c shared_preload_libraries=pg_stat_statements")  # to count a run's statements
         self._run("pg_ctl", "-D", "data", "-l", "server.log", "-o", options, "-w", "-t", "60", "start")
-        with self.superuser() as admin:
-            admin.execute(f"CREATE ROLE {COURSE_ROLE} LOGIN PASSWORD '{self.password}'")
-        return self
 
     def stop(self):
         if self.folder is None:
