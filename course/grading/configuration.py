@@ -120,7 +120,8 @@ def autograde(c, course, root, python):
     c.CheckedNotebookExporter.probe_modules = list(course.PRELOAD_MODULES)
     c.Autograde.sanitize_preprocessors = list(SANITIZE)
     c.Autograde.autograde_preprocessors = list(AUTOGRADE)
-    c.Autograde.pre_convert_hook = BeforeEachSubmission()  # renamed notebooks
+    # Renamed notebooks, found from the course's gradebook whatever the folder grading runs in.
+    c.Autograde.pre_convert_hook = BeforeEachSubmission(root, getattr(course, "GRADEBOOK_URL", None) or None)
     c.Autograde.post_convert_hook = AfterEachSubmission(root)  # reports/<a>-integrity.csv and .html
     c.Execute.timeout = course.CELL_TIMEOUT_SECONDS
     c.ContainedExecute.timeout = course.CELL_TIMEOUT_SECONDS
@@ -198,8 +199,11 @@ def class_worker_settings(config, gradebook, threads, fork_server):
     ``gradebook``: the worker's private copy; ``threads``: its share of the cores; ``fork_server``: its warm
     :class:`~course.grading.forkserver.ForkServer`.
     """
+    from .hooks import BeforeEachSubmission
+
     # It executes against a private copy of the gradebook: only the main process writes the real one.
     config.CourseDirectory.db_url = f"sqlite:///{gradebook}"
+    config.Autograde.pre_convert_hook = BeforeEachSubmission(config.CourseDirectory.root, f"sqlite:///{gradebook}")
     # Its kernels share the machine's cores with the other workers' (cores / workers each).
     config.GradingKernelManager.threads = threads
     # Its kernels are forked from its warm fork server (same sandbox, same bounds), which imported the heavy

@@ -10,13 +10,19 @@ class BeforeEachSubmission:
     """nbgrader's ``Autograde.pre_convert_hook``: find renamed notebooks.
 
     nbgrader calls the hook with the converter's own list of notebooks, which
-    the renamed-notebook repair may change in place.
+    the renamed-notebook repair may change in place. The assignment's notebook
+    names come from the gradebook at ``db_url`` (default: ``gradebook.db`` in
+    ``root``), else from ``root``/source: never from the current folder, which
+    is the instructor's, or a Dask worker's, not the course's.
     """
+
+    def __init__(self, root=".", db_url=None):
+        self.root, self.db_url = str(root), db_url
 
     def __call__(self, assignment, student, notebooks):
         from .reading import redirect_renamed_notebooks
 
-        redirect_renamed_notebooks(notebooks)
+        redirect_renamed_notebooks(notebooks, db_url=self.db_url, root=self.root)
 
 
 def _running_config():

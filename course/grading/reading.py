@@ -37,10 +37,10 @@ paths; mutate it in place::
     from course.grading.reading import redirect_renamed_notebooks
 
     def pre_convert(assignment, student, notebooks, **_):
-        redirect_renamed_notebooks(notebooks)          # expected names read from ./gradebook.db
+        redirect_renamed_notebooks(notebooks, root=ROOT)  # expected names read from ROOT/gradebook.db
         # or: redirect_renamed_notebooks(notebooks, expected_names={"tp_convolution"})
 
-    redirect_renamed_notebooks(notebooks, expected_names=None, *, db_url=None, log=None)
+    redirect_renamed_notebooks(notebooks, expected_names=None, *, db_url=None, root=".", log=None)
         -> list of (renamed_path, expected_path) replaced in ``notebooks``
 """
 import datetime
@@ -247,21 +247,21 @@ def expected_notebook_names(assignment, db_url=None, root="."):
     return {os.path.splitext(os.path.basename(path))[0] for path in glob.glob(pattern)}
 
 
-def redirect_renamed_notebooks(notebooks, expected_names=None, *, db_url=None, log=None):
+def redirect_renamed_notebooks(notebooks, expected_names=None, *, db_url=None, root=".", log=None):
     """Replace in ``notebooks`` (in place) each renamed notebook's path by its expected path.
 
     ``notebooks`` is nbgrader's list of one or more submissions' notebook
     paths. ``expected_names`` are the assignment's notebook names; when None
     they are looked up per submission folder (its name is the assignment id)
-    in the gradebook (``db_url``, default ``./gradebook.db``) or in
-    ``./source/<assignment>/``. Returns the (renamed, expected) path pairs.
+    in the gradebook (``db_url``, default ``gradebook.db`` in ``root``) or in
+    ``root``/source/<assignment>/. Returns the (renamed, expected) path pairs.
     """
     log = log or logging.getLogger(__name__)
     replaced = []
     folders = list(dict.fromkeys(os.path.dirname(path) for path in notebooks))
     for folder in folders:
         names = expected_names if expected_names is not None else expected_notebook_names(
-            os.path.basename(os.path.normpath(folder)), db_url=db_url)
+            os.path.basename(os.path.normpath(folder)), db_url=db_url, root=root)
         for expected, renamed in find_renamed(folder, names).items():
             target = os.path.join(folder, expected + ".ipynb")
             for index, path in enumerate(notebooks):

@@ -23,16 +23,25 @@ from course.grading.setup_check import GradingSetupError
 pytestmark = [pytest.mark.cluster, pytest.mark.slow]
 
 ASSIGNMENT = "tp_convolution"
-STUDENTS = sorted(s.student for s in samples.SAMPLES[ASSIGNMENT])
+SAMPLES = sorted(s.student for s in samples.SAMPLES[ASSIGNMENT])
+STUDENTS = sorted([*SAMPLES, "renamed"])
 quiet = lambda *args: None  # noqa: E731
+
+
+def hand_in_class(root):
+    """The samples, and the reference's notebook handed in under another name (found from the gradebook, on a
+    worker that runs outside the course's folder)."""
+    pipeline.write_submissions(root, ASSIGNMENT)
+    renamed = shutil.copytree(root / "submitted" / "reference", root / "submitted" / "renamed")
+    (renamed / ASSIGNMENT / f"{ASSIGNMENT}.ipynb").rename(renamed / ASSIGNMENT / f"{ASSIGNMENT} (1).ipynb")
 
 
 @pytest.fixture(scope="module")
 def handed_in(tmp_path_factory):
-    """The course with its release and the sample class handed in, never graded: copy it before use."""
+    """The course with its release and the class handed in, never graded: copy it before use."""
     root = pipeline.copy_course(tmp_path_factory.mktemp("class") / "course")
     pipeline.generate_release(root, ASSIGNMENT)
-    pipeline.write_submissions(root, ASSIGNMENT)
+    hand_in_class(root)
     return root
 
 
@@ -41,7 +50,9 @@ def local_points(handed_in, tmp_path_factory):
     """The class's points with `course grade --jobs 2` (local worker processes)."""
     root = shutil.copytree(handed_in, tmp_path_factory.mktemp("local") / "course")
     grade_class(root, ASSIGNMENT, jobs=2, progress=False, log=quiet)
-    return pipeline.scores(root, ASSIGNMENT)
+    points = pipeline.scores(root, ASSIGNMENT)
+    assert points["renamed"] == points["reference"]
+    return points
 
 
 @pytest.fixture
@@ -105,16 +116,16 @@ def test_do_plain_nbgrader_local_workers_and_the_cluster_on_postgresql_give_iden
     root = pipeline.copy_course(tmp_path / "course")
     postgres.point_course_at(root, postgres.database(), monkeypatch, tmp_path)
     pipeline.generate_release(root, ASSIGNMENT)
-    pipeline.write_submissions(root, ASSIGNMENT)
+    hand_in_class(root)
     with LocalCluster(tmp_path / "dask") as cluster, open(tmp_path / "grade.log", "w") as output:
         run = subprocess.Popen([sys.executable, "-m", "course", "grade", ASSIGNMENT, "--scheduler", cluster.address,
                                 "--no-progress"], cwd=root, stdout=output, stderr=subprocess.STDOUT,
                                env=dict(os.environ, PYTHONPATH=str(CHECKOUT)))
         assert run.wait(1200) == 0, (tmp_path / "grade.log").read_text()
     assert not (root / "gradebook.db").exists()  # the grades went to the server
-    assert set(plain_points) == set(STUDENTS)
-    assert local_points == plain_points
-    assert pipeline.scores(root, ASSIGNMENT) == plain_points
+    assert sorted(plain_points) == SAMPLES  # nbgrader's own run: the samples
+    assert {student: local_points[student] for student in SAMPLES} == plain_points
+    assert pipeline.scores(root, ASSIGNMENT) == local_points
 
 
 def test_does_a_worker_killed_mid_run_lose_nothing_and_record_nothing_twice(a_class, local_points, tmp_path):

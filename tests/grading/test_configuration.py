@@ -79,11 +79,12 @@ def documented(column):
 def test_does_a_class_worker_change_only_what_class_worker_settings_lists(plain, worker):
     execute = execute_class(plain).__name__
     assert changed(plain, worker.config) == {
-        "CourseDirectory.db_url", "GradingKernelManager.threads", "Execute.kernel_manager_class",
+        "CourseDirectory.db_url", "Autograde.pre_convert_hook", "GradingKernelManager.threads", "Execute.kernel_manager_class",
         "ForkedKernelManager.fork_server", "CheckedNotebookExporter.check_setup",
         "Autograde.autograde_preprocessors", f"{execute}.shutdown_kernel"}
     assert worker.config.ForkedKernelManager.fork_server is worker.fork_server
     assert worker.config.Autograde.autograde_preprocessors == [execute_class(plain)]
+    assert worker.config.Autograde.pre_convert_hook.db_url == worker.config.CourseDirectory.db_url
 
 
 def test_does_the_writer_change_only_what_recording_settings_lists(plain, monkeypatch, tmp_path):

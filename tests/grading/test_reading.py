@@ -129,6 +129,24 @@ def test_does_the_redirect_find_the_expected_names_in_the_course_root(course, tm
     assert notebooks == [str(renamed.with_name(f"{NOTEBOOK}.ipynb"))]
 
 
+def test_does_the_hook_find_the_expected_names_from_any_folder(course, tmp_path, monkeypatch):
+    """nbgrader runs the hook in the grading process's folder: the instructor's (`course grade --root`), or a
+    Dask worker's. The configured hook reads the course's own gradebook, a server's URL included."""
+    from course.grading.hooks import BeforeEachSubmission
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    for hook in (BeforeEachSubmission(root=tmp_path), BeforeEachSubmission(db_url=course.db_url)):
+        renamed = submitted(tmp_path, name=f"{NOTEBOOK}(3).ipynb", content=b"{}")
+        notebooks = [str(renamed)]
+        hook(ASSIGNMENT, "student", notebooks)
+        assert notebooks == [str(renamed.with_name(f"{NOTEBOOK}.ipynb"))]
+    notebooks = [str(renamed)]
+    BeforeEachSubmission()(ASSIGNMENT, "student", notebooks)  # the folder it runs in holds no course
+    assert notebooks == [str(renamed)]
+
+
 def test_are_the_expected_names_read_from_source_without_a_gradebook(tmp_path, monkeypatch):
     (tmp_path / "source" / "tp").mkdir(parents=True)
     (tmp_path / "source" / "tp" / "tp.ipynb").write_text("{}")

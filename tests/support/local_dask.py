@@ -49,7 +49,8 @@ class LocalCluster:
         env = dict(os.environ, PYTHONPATH=pythonpath or self.pythonpath, **(extra_env or {}))
         log = open(self.folder / f"{name}.log", "w")
         process = subprocess.Popen(["nice", "-n", "19", *dask_command(*args)], stdout=log, stderr=subprocess.STDOUT,
-                                   env=env, start_new_session=True)
+                                   env=env, start_new_session=True,
+                                   cwd=self.folder)  # not the course's: a site's workers run anywhere
         self.processes.append(process)
         return process
 
