@@ -242,7 +242,7 @@ class ClusterPool:
         try:
             self.client = Client(self.address, timeout="20s", set_as_default=False)
             self.client.wait_for_workers(1, timeout=60)
-        except (OSError, TimeoutError) as error:
+        except (OSError, TimeoutError, ValueError) as error:  # ValueError: not an address Dask knows
             if self.client is not None:
                 self.client.close()
             raise GradingSetupError(f"Could not use the Dask cluster at {self.address} ({type(error).__name__}: "

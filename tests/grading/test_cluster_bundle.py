@@ -3,7 +3,8 @@ import copy
 
 import pytest
 
-from course.grading.cluster import course_bundle, differences, fingerprint, unpack
+from course.grading.cluster import ClusterPool, course_bundle, differences, fingerprint, unpack
+from course.grading.setup_check import GradingSetupError
 
 
 def test_does_the_bundle_hold_what_workers_execute_with_and_never_the_graders_or_the_solutions(tmp_path):
@@ -37,3 +38,11 @@ def test_does_a_worker_say_which_version_and_which_source_differ():
     said = differences(here, there)
     assert said == [f"torch {here['versions']['torch']} on the main process, 0.0.1 here",
                     "the course's sources differ: course/grading/sandbox.py"]
+
+
+@pytest.mark.parametrize("address", ["scheduler.example.org", "http://127.0.0.1:8786", "tcp://127.0.0.1:1"])
+def test_is_a_scheduler_that_cannot_be_used_refused_with_the_fix(address, tmp_path):
+    pool = ClusterPool(address, tmp_path, "lab", tmp_path / "snapshot.db")
+    with pytest.raises(GradingSetupError, match=r"Could not use the Dask cluster at .* To fix: start its scheduler"):
+        with pool:
+            pass
