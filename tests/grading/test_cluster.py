@@ -94,20 +94,6 @@ def run_report(root):
         return list(csv.DictReader(stream))
 
 
-def test_does_the_cluster_give_the_points_of_local_workers(a_class, local_points, tmp_path):
-    said = []
-    with LocalCluster(tmp_path / "dask") as cluster:
-        outcomes = grade_class(a_class, ASSIGNMENT, progress=False, log=said.append, scheduler=cluster.address)
-    assert pipeline.scores(a_class, ASSIGNMENT) == local_points
-    assert sorted(o.student for o in outcomes) == STUDENTS
-    assert all(o.worker.startswith("tcp://127.0.0.1:") for o in outcomes)
-    assert any("dashboard: http://127.0.0.1:" in line for line in said)
-    assert any(line.startswith("Submissions per worker: tcp://") for line in said)
-    for student in STUDENTS:  # the executed notebooks came back, with the files handed in
-        autograded = a_class / "autograded" / student / ASSIGNMENT
-        assert sorted(p.name for p in autograded.iterdir()) == ["cat.jpg", "tp_convolution.ipynb"]
-
-
 def test_do_plain_nbgrader_local_workers_and_the_cluster_on_postgresql_give_identical_points(
         graded_course, local_points, postgres, handed_in, tmp_path, monkeypatch):
     """The same class three ways: `nbgrader autograde` on SQLite, `course grade --jobs 2` on SQLite, and `course
@@ -126,6 +112,13 @@ def test_do_plain_nbgrader_local_workers_and_the_cluster_on_postgresql_give_iden
     assert sorted(plain_points) == SAMPLES  # nbgrader's own run: the samples
     assert {student: local_points[student] for student in SAMPLES} == plain_points
     assert pipeline.scores(root, ASSIGNMENT) == local_points
+    said = (tmp_path / "grade.log").read_text()
+    assert "Dask worker(s) of tcp://127.0.0.1:" in said and "dashboard: http://127.0.0.1:" in said, said
+    assert "Submissions per worker: tcp://127.0.0.1:" in said, said
+    assert sorted(row["student"] for row in run_report(root)) == STUDENTS
+    for student in STUDENTS:  # the executed notebooks came back, with the files handed in
+        autograded = root / "autograded" / student / ASSIGNMENT
+        assert sorted(p.name for p in autograded.iterdir()) == ["cat.jpg", "tp_convolution.ipynb"]
 
 
 def test_does_a_worker_killed_mid_run_lose_nothing_and_record_nothing_twice(a_class, local_points, tmp_path):
