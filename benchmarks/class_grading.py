@@ -20,6 +20,7 @@ both gradebooks per student and per test cell, prints "scores identical:
 yes/no" and exits 1 when they differ. A runs first, so B may find the page cache warmer.
 """
 import argparse
+import contextlib
 import csv
 import os
 import re
@@ -160,6 +161,19 @@ def build_class(root, students):
     return expected
 
 
+@contextlib.contextmanager
+def work_folder(prefix, keep):
+    """A temporary folder for a benchmark's course copies, removed at the end unless ``keep`` (--keep)."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield work
+    finally:
+        if keep:
+            print(f"course copies kept in {work}")
+        else:
+            shutil.rmtree(work, ignore_errors=True)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=16, help="size of the class (at least 12; default 16)")
@@ -169,14 +183,8 @@ def main(argv=None):
     if args.students < 12:
         parser.error("--students must be at least 12")
 
-    work = Path(tempfile.mkdtemp(prefix="class-grading-"))
-    try:
+    with work_folder("class-grading-", args.keep) as work:
         return compare(work, args)
-    finally:
-        if args.keep:
-            print(f"course copies kept in {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
 
 
 def compare(work, args):

@@ -22,7 +22,6 @@ import argparse
 import resource
 import shutil
 import sys
-import tempfile
 import threading
 from pathlib import Path
 
@@ -30,7 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "support"), str(ROOT / "benchmarks")]
 
 from class_grading import (ASSIGNMENT, MIB, build_class, course_grade_command, measure,  # noqa: E402
-                           median_from_log, median_from_report)
+                           median_from_log, median_from_report, work_folder)
 from local_dask import LocalCluster  # noqa: E402
 
 from course import pipeline  # noqa: E402
@@ -87,14 +86,8 @@ def main(argv=None):
     parser.add_argument("--jobs", type=int, default=2, help="local workers of B, Dask workers of C (default 2)")
     parser.add_argument("--keep", action="store_true", help="keep the temporary course copies")
     args = parser.parse_args(argv)
-    work = Path(tempfile.mkdtemp(prefix="cluster-grading-"))
-    try:
+    with work_folder("cluster-grading-", args.keep) as work:
         return compare(work, args)
-    finally:
-        if args.keep:
-            print(f"course copies kept in {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
 
 
 def compare(work, args):

@@ -12,17 +12,15 @@ verdicts changed and the ratio; exits 1 if rejudge changed nothing (the fix
 must reach some students).
 """
 import argparse
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "benchmarks"), str(ROOT / "tests" / "support"), str(ROOT / "tests" / "grading")]
 
-from class_grading import build_class, course_grade_command  # noqa: E402
+from class_grading import build_class, course_grade_command, work_folder  # noqa: E402
 from test_rejudge import FIX  # noqa: E402
 
 ASSIGNMENT = "tp_convolution"
@@ -43,8 +41,7 @@ def main(argv=None):
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--keep", action="store_true", help="keep the temporary course")
     args = parser.parse_args(argv)
-    work = Path(tempfile.mkdtemp(prefix="bench-rejudge-"))
-    try:
+    with work_folder("bench-rejudge-", args.keep) as work:
         root = work / "course"
         print(f"building a class of {args.students} submissions of {ASSIGNMENT} in {root} ...", flush=True)
         build_class(root, args.students)
@@ -61,11 +58,6 @@ def main(argv=None):
               f"{'course rejudge':32}{real:14.1f}\n"
               f"rejudge is {grade / real:.0f}x faster than grading again ({args.students} students)")
         return 0 if " 0 verdict(s)" not in listed else 1
-    finally:
-        if args.keep:
-            print(f"kept: {work}")
-        else:
-            shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":
